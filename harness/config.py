@@ -1,0 +1,190 @@
+"""What changes a training result, as frozen dataclasses with a stable content hash.
+
+Everything that can change the numbers of a run lives here; everything that cannot (paths,
+verbosity, the cache location) lives elsewhere. The hash of a config names its cached runs, so it
+must not depend on Python's randomised ``hash()`` or on dict ordering.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+MODEL_KINDS = ("mlp", "cnn")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu")
+NORMS = ("none", "layer")
+INITS = ("default", "he", "xavier", "zero")
+OPTIMIZERS = ("sgd", "adam")
+SCHEDULES = ("constant", "cosine", "step")
+
+
+def _check_choice(what: str, value: Any, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
+
+
+def _check_positive(what: str, value: Any, *, allow_zero: bool = False) -> None:
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{what} must be {bound}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """A data set and the transformations applied to its training labels.
+
+    ``label_noise`` replaces each training label, with that probability, by a *different* class
+    drawn uniformly (Nakkiran et al. 2019); ``random_labels`` replaces every training label by a
+    uniform draw (Zhang et al. 2017). Test labels are never touched. ``seed`` fixes the generated
+    inputs and the label corruption, shared by every training seed of a sweep.
+    """
+
+    name: str = "mnist1d"
+    n_train: int = 4000
+    n_test: int = 1000
+    label_noise: float = 0.0
+    random_labels: bool = False
+    seed: int = 42
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_positive("n_train", self.n_train)
+        _check_positive("n_test", self.n_test)
+        if not 0.0 <= self.label_noise <= 1.0:
+            raise ValueError(f"label_noise must be in [0, 1], got {self.label_noise!r}")
+        if self.label_noise and self.random_labels:
+            raise ValueError("label_noise and random_labels are exclusive; choose one")
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return dict(self.options).get(key, default)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A small declarative network description.
+
+    MLP: ``depth`` hidden layers of ``width`` units. CNN: ``depth`` 1-D conv layers of ``width``
+    channels (the first three stride 2, as in the MNIST-1D ConvBase), then a linear read-out.
+    ``residual`` adds skip connections around every layer whose input and output shapes agree.
+    ``init_scale`` multiplies the initial weights (0 gives the symmetric all-zero start).
+    """
+
+    kind: str = "mlp"
+    width: int = 100
+    depth: int = 2
+    activation: str = "relu"
+    init: str = "default"
+    init_scale: float = 1.0
+    residual: bool = False
+    norm: str = "none"
+    kernel_size: int = 3
+
+    def __post_init__(self) -> None:
+        _check_choice("model kind", self.kind, MODEL_KINDS)
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_choice("norm", self.norm, NORMS)
+        _check_choice("init", self.init, INITS)
+        _check_positive("width", self.width)
+        _check_positive("depth", self.depth, allow_zero=self.kind == "mlp")
+        _check_positive("init_scale", self.init_scale, allow_zero=True)
+        _check_positive("kernel_size", self.kernel_size)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training recipe; with a seed it names exactly one run.
+
+    ``steps`` counts optimizer steps; ``eval_points`` evenly spaced evaluations (always including
+    the last step) make the curves. ``keep_params`` stores the final parameters with the result.
+    """
+
+    model: ModelSpec = field(default_factory=ModelSpec)
+    data: DataSpec = field(default_factory=DataSpec)
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    batch_size: int = 100
+    steps: int = 1000
+    eval_points: int = 5
+    keep_params: bool = False
+
+    def __post_init__(self) -> None:
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("schedule", self.schedule, SCHEDULES)
+        _check_positive("lr", self.lr)
+        _check_positive("momentum", self.momentum, allow_zero=True)
+        _check_positive("weight_decay", self.weight_decay, allow_zero=True)
+        _check_positive("batch_size", self.batch_size)
+        _check_positive("steps", self.steps)
+        _check_positive("eval_points", self.eval_points)
+        if self.batch_size > self.data.n_train:
+            raise ValueError(
+                f"batch_size {self.batch_size} exceeds n_train {self.data.n_train}"
+            )
+
+    def with_values(self, **dotted: Any) -> "TrainConfig":
+        """A copy with fields replaced, nested ones named by dotted paths (``model.width``)."""
+        return set_path(self, dotted)
+
+    def epochs(self) -> float:
+        return self.steps * self.batch_size / self.data.n_train
+
+
+def epochs_to_steps(epochs: int, n_train: int, batch_size: int) -> int:
+    """Steps of ``epochs`` full passes when each pass drops its last incomplete batch."""
+    return epochs * (n_train // batch_size)
+
+
+def set_path(obj: Any, values: dict[str, Any]) -> Any:
+    """Replace fields of a (nested) frozen dataclass by dotted path; unknown names are errors."""
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    names = {f.name for f in fields(obj)}
+    for path, value in values.items():
+        head, _, rest = path.partition(".")
+        if head not in names:
+            raise ValueError(
+                f"unknown config field {path!r} for {type(obj).__name__}; "
+                f"known: {', '.join(sorted(names))}"
+            )
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            direct[head] = value
+    for head, sub in nested.items():
+        direct[head] = set_path(direct.get(head, getattr(obj, head)), sub)
+    return replace(obj, **direct)
+
+
+def get_path(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def canonical(obj: Any) -> Any:
+    """A JSON-ready form of a config that is identical across processes and platforms."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {"__type__": type(obj).__name__}
+        out.update({f.name: canonical(getattr(obj, f.name)) for f in fields(obj)})
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [canonical(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): canonical(v) for k, v in sorted(obj.items())}
+    if isinstance(obj, float):
+        return repr(obj)
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    raise TypeError(f"cannot hash config value of type {type(obj).__name__}: {obj!r}")
+
+
+def stable_hash(*parts: Any, length: int = 16) -> str:
+    """A hex digest of the canonical JSON of ``parts``; never Python's ``hash()``."""
+    text = json.dumps([canonical(p) for p in parts], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]

@@ -1,0 +1,244 @@
+"""Data sets as whole tensors, generated offline or read from a local folder.
+
+Every set is small enough to live on the device in full, so training indexes tensors instead of
+iterating a DataLoader. Nothing here touches the network: MNIST-1D is generated with
+``mnist1d.data.make_dataset`` (never ``get_dataset``, which downloads), synthetic sets are drawn
+from a seeded generator, and torchvision sets are read only from a root the user names.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.metadata
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .config import DataSpec
+from .seeding import derive_seed, numpy_rng
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train and test tensors. ``n_outputs`` is the class count, or the target dimension."""
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    task: str  # "classification" or "regression"
+    n_outputs: int
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def to(self, device: str | torch.device) -> "Dataset":
+        move = lambda t: t.to(device)  # noqa: E731
+        return Dataset(self.name, move(self.x_train), move(self.y_train), move(self.x_test),
+                       move(self.y_test), self.task, self.n_outputs)
+
+
+# --- generators: each returns numpy arrays (x_train, y_train, x_test, y_test), task, n_outputs ---
+
+@functools.lru_cache(maxsize=8)
+def _mnist1d_arrays(n_total: int, seed: int, store: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """Generated once per size and seed; ``store`` keeps the arrays on disk, since generating
+    16 000 samples takes about 10 s."""
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    path = None
+    if store is not None:
+        version = importlib.metadata.version("mnist1d")
+        path = store / f"mnist1d-{version}-n{n_total}-seed{seed}.npz"
+        try:
+            with np.load(path) as saved:
+                return saved["x"], saved["y"]
+        except (OSError, KeyError, ValueError, EOFError):
+            pass  # absent or unreadable: generate anew
+
+    args = get_dataset_args()
+    args.num_samples = n_total
+    args.seed = seed
+    # make_dataset splits at train_split; we concatenate and split ourselves so any sizes work.
+    # With the defaults (5000 samples, 0.8) this is exactly the canonical MNIST-1D split.
+    args.train_split = 0.8
+    raw = make_dataset(args)
+    x = np.concatenate([raw["x"], raw["x_test"]]).astype(np.float32)
+    y = np.concatenate([raw["y"], raw["y_test"]]).astype(np.int64)
+    if path is not None:
+        atomic_save_npz(path, x=x, y=y)
+    return x, y
+
+
+def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _mnist1d(spec: DataSpec, store: Path | None):
+    n = spec.n_train + spec.n_test
+    n_total = 10 * math.ceil(n / 10)  # make_dataset draws num_samples // 10 per class
+    x, y = _mnist1d_arrays(n_total, spec.seed, store)
+    return (x[: spec.n_train], y[: spec.n_train], x[spec.n_train: n], y[spec.n_train: n],
+            "classification", 10)
+
+
+def _teacher_student(spec: DataSpec, store: Path | None = None):
+    """Gaussian inputs through a fixed random one-hidden-layer ReLU teacher (Safran & Shamir
+    2018): orthonormal teacher rows, output the sum of the units (regression) or the argmax of
+    ``classes`` random read-outs (classification)."""
+    d = int(spec.option("dim", 20))
+    k = int(spec.option("teacher_width", 8))
+    classes = int(spec.option("classes", 0))
+    rng = numpy_rng(derive_seed(spec.seed, "teacher-student"))
+    if k > d:
+        raise ValueError(f"teacher_width {k} must be <= dim {d} for orthonormal teacher rows")
+    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    w = q[:k]
+    x = rng.standard_normal((spec.n_train + spec.n_test, d)).astype(np.float32)
+    hidden = np.maximum(x @ w.T, 0.0)
+    if classes:
+        readout = rng.standard_normal((k, classes))
+        y = np.argmax(hidden @ readout, axis=1).astype(np.int64)
+        task, n_out = "classification", classes
+    else:
+        y = hidden.sum(axis=1, keepdims=True).astype(np.float32)
+        task, n_out = "regression", 1
+    n = spec.n_train
+    return x[:n], y[:n], x[n:], y[n:], task, n_out
+
+
+def _angles(spec: DataSpec, store: Path | None = None):
+    """Angles anywhere in [0, 2π), labelled by a 2π-periodic rule (cos θ > 0 by default).
+
+    ``encoding`` 'raw' gives the angle itself, 'sincos' gives (sin θ, cos θ): the note's example
+    of a representation that makes 0 and 1.99π neighbours.
+    """
+    encoding = spec.option("encoding", "raw")
+    if encoding not in ("raw", "sincos"):
+        raise ValueError(f"unknown angle encoding {encoding!r}; allowed: raw, sincos")
+    rng = numpy_rng(derive_seed(spec.seed, "angles"))
+    theta = rng.uniform(0.0, 2 * np.pi, spec.n_train + spec.n_test)
+    y = (np.cos(theta) > 0).astype(np.int64)
+    if encoding == "raw":
+        x = theta[:, None]
+    else:
+        x = np.stack([np.sin(theta), np.cos(theta)], axis=1)
+    x = x.astype(np.float32)
+    n = spec.n_train
+    return x[:n], y[:n], x[n:], y[n:], "classification", 2
+
+
+def _polynomial(spec: DataSpec, store: Path | None = None):
+    """1-D regression: x ~ U[-1, 1], y = sin(π x) + Gaussian noise (``noise`` std, default 0.3).
+
+    The smooth target is not a polynomial, so every degree has bias and variance to trade.
+    """
+    noise = float(spec.option("noise", 0.3))
+    rng = numpy_rng(derive_seed(spec.seed, "polynomial"))
+    x = rng.uniform(-1.0, 1.0, (spec.n_train + spec.n_test, 1))
+    y = np.sin(np.pi * x) + noise * rng.standard_normal(x.shape)
+    n = spec.n_train
+    return (x[:n].astype(np.float32), y[:n].astype(np.float32), x[n:].astype(np.float32),
+            y[n:].astype(np.float32), "regression", 1)
+
+
+def _torchvision(name: str):
+    def load(spec: DataSpec, store: Path | None = None):
+        root = spec.option("root")
+        if not root:
+            raise ValueError(
+                f"data set {name!r} is read from a local folder: give options=(('root', PATH),)"
+            )
+        return load_torchvision_arrays(name, Path(root), spec.n_train, spec.n_test)
+    return load
+
+
+TORCHVISION_SETS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+
+
+def load_torchvision_arrays(name: str, root: Path, n_train: int, n_test: int):
+    """Read a torchvision data set from ``root`` without downloading; first n of each split."""
+    if name not in TORCHVISION_SETS:
+        raise ValueError(f"unknown torchvision set {name!r}; known: {', '.join(TORCHVISION_SETS)}")
+    if not root.is_dir():
+        raise FileNotFoundError(f"data root {str(root)!r} for {name!r} is not a folder")
+    import torchvision.datasets as tvd
+
+    cls = getattr(tvd, TORCHVISION_SETS[name])
+    try:
+        train, test = cls(str(root), train=True, download=False), cls(str(root), train=False,
+                                                                      download=False)
+    except RuntimeError as err:
+        raise FileNotFoundError(f"{name!r} not found under {str(root)!r}: {err}") from err
+
+    def arrays(ds, n):
+        x = np.asarray(ds.data)[:n]
+        y = np.asarray(ds.targets)[:n]
+        if len(x) < n:
+            raise ValueError(f"{name!r} under {str(root)!r} has {len(x)} samples, asked for {n}")
+        x = x.reshape(len(x), -1).astype(np.float32) / 255.0
+        return x, y.astype(np.int64)
+
+    x_tr, y_tr = arrays(train, n_train)
+    x_te, y_te = arrays(test, n_test)
+    return x_tr, y_tr, x_te, y_te, "classification", 10
+
+
+GENERATORS: dict[str, Callable] = {
+    "mnist1d": _mnist1d,
+    "teacher_student": _teacher_student,
+    "angles": _angles,
+    "polynomial": _polynomial,
+    **{name: _torchvision(name) for name in TORCHVISION_SETS},
+}
+
+
+def known_datasets() -> list[str]:
+    return sorted(GENERATORS)
+
+
+def corrupt_labels(y: np.ndarray, n_classes: int, *, noise: float, random: bool,
+                   seed: int) -> np.ndarray:
+    """Label noise flips to a different class with probability ``noise``; random labels redraw
+    every label uniformly. Deterministic in ``seed``."""
+    rng = numpy_rng(seed)
+    y = y.copy()
+    if random:
+        return rng.integers(0, n_classes, size=y.shape).astype(y.dtype)
+    flip = rng.random(y.shape) < noise
+    offset = rng.integers(1, n_classes, size=y.shape)
+    y[flip] = (y[flip] + offset[flip]) % n_classes
+    return y
+
+
+def load_dataset(spec: DataSpec, device: str | torch.device = "cpu",
+                 store: Path | None = None) -> Dataset:
+    """The data of ``spec`` on ``device``; ``store`` is a folder for slow-to-generate arrays."""
+    if spec.name not in GENERATORS:
+        raise ValueError(f"unknown data set {spec.name!r}; known: {', '.join(known_datasets())}")
+    x_tr, y_tr, x_te, y_te, task, n_out = GENERATORS[spec.name](spec, store)
+    if spec.label_noise or spec.random_labels:
+        if task != "classification":
+            raise ValueError(f"label noise needs a classification set; {spec.name!r} is {task}")
+        y_tr = corrupt_labels(y_tr, n_out, noise=spec.label_noise, random=spec.random_labels,
+                              seed=derive_seed(spec.seed, "labels", spec.label_noise,
+                                               spec.random_labels))
+    tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in (x_tr, y_tr, x_te, y_te)]
+    return Dataset(spec.name, *tensors, task=task, n_outputs=n_out).to(device)

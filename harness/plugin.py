@@ -1,0 +1,202 @@
+"""The pytest plugin: options, the claim marker, fixtures, and the verdict summary.
+
+Thin on purpose: the science lives in the other modules. Evidence travels on each test report's
+``user_properties``, so it reaches junit XML and survives pytest-xdist, and the summary is built
+from reports only.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from .cache import RunCache
+from .claim import BUDGETS, Budget, ClaimRefuted, ClaimSpec, raise_for
+from .config import TrainConfig
+from .report import ClaimRow, catalog_lines, summary_lines
+from .runs import ResultTable, Runner, Sweep
+from .seeding import derive_seed, numpy_rng
+from .stats import REFUTED, Evidence
+from .train import resolve_device
+
+RUNNER = pytest.StashKey[Runner]()
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("claims", "deepclaims: executable claims about deep learning")
+    group.addoption("--claims-budget", choices=BUDGETS, default="standard",
+                    help="how many replicates each claim trains (default: standard); "
+                         "budgets never change a hypothesis")
+    group.addoption("--claims-seed", type=int, default=0, metavar="INT",
+                    help="master seed every run seed derives from (default: 0)")
+    group.addoption("--claims-cache-dir", default=None, metavar="PATH",
+                    help="where run results are cached (default: <rootdir>/.claims-cache)")
+    group.addoption("--claims-no-cache", action="store_true", default=False,
+                    help="neither read nor write cached runs (default: off)")
+    group.addoption("--claims-device", choices=DEVICES, default="auto",
+                    help="where networks train (default: auto = cuda if available, else cpu)")
+    group.addoption("--claims-list", action="store_true", default=False,
+                    help="print the claim catalog (id, section, expected verdict, statement) "
+                         "and exit")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claim(spec): the executable form of a catalog statement")
+    try:
+        device = resolve_device(config.getoption("claims_device"))
+    except (RuntimeError, ValueError) as err:
+        raise pytest.UsageError(f"--claims-device: {err}") from err
+    if config.getoption("claims_no_cache"):
+        root = None
+    else:
+        root = Path(config.getoption("claims_cache_dir") or config.rootpath / ".claims-cache")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise pytest.UsageError(f"--claims-cache-dir {str(root)!r} is not usable: {err}")
+    config.stash[RUNNER] = Runner(
+        cache=RunCache(root), device=device, master_seed=config.getoption("claims_seed"),
+        data_store=root / "data" if root else None,
+    )
+
+
+def claim_spec(item: pytest.Item) -> ClaimSpec | None:
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    spec = marker.args[0] if marker.args else None
+    if not isinstance(spec, ClaimSpec):
+        raise pytest.UsageError(f"{item.nodeid}: use @claim(...) to declare a claim")
+    return spec
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    seen: dict[str, str] = {}
+    specs = []
+    for item in items:
+        spec = claim_spec(item)
+        if spec is None:
+            continue
+        if spec.id in seen:
+            raise pytest.UsageError(
+                f"claim id {spec.id!r} is declared twice: {seen[spec.id]} and {item.nodeid}")
+        seen[spec.id] = item.nodeid
+        specs.append(spec)
+        if spec.expected == REFUTED:
+            item.add_marker(pytest.mark.xfail(strict=True, raises=ClaimRefuted,
+                                              reason=spec.reason))
+    if config.getoption("claims_list"):
+        tr = config.pluginmanager.get_plugin("terminalreporter")
+        for line in catalog_lines(sorted(specs, key=lambda s: s.id)):
+            tr.write_line(line)
+        pytest.exit(f"listed {len(specs)} claims", returncode=0)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    spec = claim_spec(item)
+    if spec is not None:
+        item.user_properties.append(("claim_id", spec.id))
+        item.user_properties.append(("claim_expected", spec.expected))
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture
+def claim_info(request: pytest.FixtureRequest) -> ClaimSpec:
+    spec = claim_spec(request.node)
+    if spec is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses a claim fixture without @claim")
+    return spec
+
+
+@pytest.fixture(scope="session")
+def budget(pytestconfig: pytest.Config) -> Budget:
+    return Budget(pytestconfig.getoption("claims_budget"))
+
+
+@pytest.fixture(scope="session")
+def runner(pytestconfig: pytest.Config) -> Runner:
+    return pytestconfig.stash[RUNNER]
+
+
+@pytest.fixture
+def rng(pytestconfig: pytest.Config, claim_info: ClaimSpec):
+    """The claim's own generator for statistics (permutations, bootstrap)."""
+    return numpy_rng(derive_seed(pytestconfig.getoption("claims_seed"), claim_info.id, "stats"))
+
+
+@pytest.fixture
+def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config
+          ) -> Callable[..., ResultTable]:
+    """``sweep(base, seeds=N, grid={"model.width": [...]}, shared_as=None)``: the runs a claim
+    needs. Runs are seeded under the claim id, or under ``shared_as`` when several claims
+    deliberately use one sweep."""
+    tr = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    loud = tr is not None and pytestconfig.getoption("verbose") >= 0 and not hasattr(
+        pytestconfig, "workerinput")
+
+    def progress(label: str, done: int, total: int) -> None:
+        if loud:
+            tr.write_line(f"    {claim_info.id}: {done}/{total} runs ({label})")
+
+    def run(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
+            shared_as: str | None = None) -> ResultTable:
+        spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.id)
+        runner.progress = progress
+        try:
+            return runner.run(spec)
+        finally:
+            runner.progress = None
+
+    return run
+
+
+@pytest.fixture
+def decide(request: pytest.FixtureRequest, claim_info: ClaimSpec) -> Callable[[Evidence], None]:
+    """Record the claim's evidence on its report, then pass only if it is supported."""
+
+    def record(evidence: Evidence) -> None:
+        request.node.user_properties.append(("claim_evidence", json.dumps(evidence.to_dict())))
+        raise_for(evidence.verdict,
+                  f"{claim_info.id} is {evidence.verdict}: {claim_info.statement}\n"
+                  f"  {evidence.test}: estimate {evidence.estimate:.4g} "
+                  f"[{evidence.ci_low:.4g}, {evidence.ci_high:.4g}], p={evidence.p_value:.3g}, "
+                  f"alpha={evidence.alpha}, smallest effect that matters={evidence.min_effect}")
+
+    return record
+
+
+# -- summary --------------------------------------------------------------------------------
+
+def _claim_rows(tr) -> list[ClaimRow]:
+    rows: dict[str, ClaimRow] = {}
+    for category, reports in tr.stats.items():
+        for rep in reports:
+            props = dict(getattr(rep, "user_properties", []) or [])
+            if "claim_id" not in props or getattr(rep, "when", None) not in ("setup", "call"):
+                continue
+            cid = props["claim_id"]
+            row = rows.setdefault(cid, ClaimRow(cid, props.get("claim_expected", "?"), "", 0.0))
+            if rep.when == "call" or not row.outcome:
+                row.outcome = category or "passed"
+            row.seconds += rep.duration
+            if "claim_evidence" in props:
+                row.evidence = json.loads(props["claim_evidence"])
+    return list(rows.values())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    rows = _claim_rows(terminalreporter)
+    if not rows:
+        return
+    terminalreporter.section("claim verdicts")
+    for line in summary_lines(rows):
+        terminalreporter.write_line(line)
+    runner = config.stash.get(RUNNER, None)
+    if runner is not None and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(
+            f"runs trained: {runner.trained}; runs read from the cache: {runner.reused}")

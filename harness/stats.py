@@ -1,0 +1,193 @@
+"""Statistics as pure functions: arrays and an explicit ``rng`` in, an evidence record out.
+
+The verdict rule is shared by every claim. Effects are signed so that a positive value points the
+way the claim says. A claim is *supported* only when the test is significant at ``alpha`` AND the
+estimated effect reaches the smallest effect that matters; it is *refuted* when the confidence
+interval lies wholly below that smallest effect (the effect, if any, is too small to matter, or
+points the other way); anything else is *inconclusive*.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import stats as sps
+
+SUPPORTED, REFUTED, INCONCLUSIVE = "supported", "refuted", "inconclusive"
+VERDICTS = (SUPPORTED, REFUTED, INCONCLUSIVE)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a claim measured and what it concludes; every field is reported."""
+
+    test: str
+    statistic: float
+    estimate: float
+    estimate_label: str
+    ci_low: float
+    ci_high: float
+    ci_level: float
+    p_value: float
+    alpha: float
+    min_effect: float
+    n_seeds: int
+    verdict: str
+    details: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} not one of {VERDICTS}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def verdict_for(p_value: float, alpha: float, estimate: float, ci_high: float,
+                min_effect: float) -> str:
+    if not all(map(math.isfinite, (p_value, estimate, ci_high))):
+        return INCONCLUSIVE
+    if p_value < alpha and estimate >= min_effect:
+        return SUPPORTED
+    if ci_high < min_effect:
+        return REFUTED
+    return INCONCLUSIVE
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+
+
+def _groups(values: Sequence[Sequence[float]]) -> list[np.ndarray]:
+    groups = [np.asarray(g, dtype=float) for g in values]
+    if len(groups) < 2:
+        raise ValueError(f"need at least 2 groups, got {len(groups)}")
+    for i, g in enumerate(groups):
+        if g.ndim != 1 or len(g) == 0:
+            raise ValueError(f"group {i} must be a non-empty 1-D sequence, got shape {g.shape}")
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"group {i} has non-finite values: {g.tolist()}")
+    return groups
+
+
+def jonckheere_terpstra(values: Sequence[Sequence[float]], *, increasing: bool,
+                        rng: np.random.Generator, n_permutations: int = 20000
+                        ) -> tuple[float, float]:
+    """Jonckheere–Terpstra test for an ordered trend across independent groups.
+
+    ``values[k]`` holds the replicate measurements at the k-th point of the sweep, in sweep order.
+    The statistic counts the between-group pairs (earlier group, later group) that follow the
+    alternative, ties counting one half. The p-value is a one-sided permutation p-value, exact in
+    distribution up to Monte-Carlo error and valid for ties and small groups.
+    """
+    groups = _groups(values)
+    v = np.concatenate(groups)
+    if not increasing:
+        v = -v
+    labels = np.concatenate([np.full(len(g), k) for k, g in enumerate(groups)])
+    follows = (v[:, None] < v[None, :]) + 0.5 * (v[:, None] == v[None, :])
+
+    def stat(lab: np.ndarray) -> np.ndarray:
+        earlier = lab[..., :, None] < lab[..., None, :]
+        return (earlier * follows).sum(axis=(-1, -2))
+
+    observed = float(stat(labels))
+    exceed = 0
+    chunk = max(1, 2_000_000 // (len(v) ** 2))
+    done = 0
+    while done < n_permutations:
+        m = min(chunk, n_permutations - done)
+        perms = rng.permuted(np.broadcast_to(labels, (m, len(labels))), axis=1)
+        exceed += int((stat(perms) >= observed - 1e-9).sum())
+        done += m
+    return observed, (1 + exceed) / (1 + n_permutations)
+
+
+def stratified_bootstrap(values: Sequence[Sequence[float]],
+                         statistic: Callable[[list[np.ndarray]], float], *,
+                         rng: np.random.Generator, reps: int = 10000, level: float = 0.95
+                         ) -> tuple[float, float]:
+    """Percentile interval of ``statistic`` when each group is resampled within itself
+    (seeds are independent within a sweep point; points are fixed by design)."""
+    groups = _groups(values)
+    draws = np.empty(reps)
+    for r in range(reps):
+        draws[r] = statistic([g[rng.integers(0, len(g), len(g))] for g in groups])
+    tail = (1 - level) / 2
+    return float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail))
+
+
+def ordered_trend(values: Sequence[Sequence[float]], *, direction: str, alpha: float,
+                  min_effect: float, rng: np.random.Generator, label: str = "",
+                  n_permutations: int = 20000, reps: int = 10000) -> Evidence:
+    """Does a metric move monotonically in ``direction`` along a sweep?
+
+    Test: Jonckheere–Terpstra, one-sided. Effect: mean at the first point minus mean at the last
+    (for 'decreasing'; the reverse for 'increasing'), with a stratified bootstrap interval.
+    """
+    if direction not in ("decreasing", "increasing"):
+        raise ValueError(f"direction must be 'decreasing' or 'increasing', got {direction!r}")
+    _check_alpha(alpha)
+    groups = _groups(values)
+    sign = 1.0 if direction == "decreasing" else -1.0
+    effect = lambda gs: sign * (gs[0].mean() - gs[-1].mean())  # noqa: E731
+    statistic, p = jonckheere_terpstra(groups, increasing=direction == "increasing", rng=rng,
+                                       n_permutations=n_permutations)
+    estimate = float(effect(groups))
+    level = 1 - 2 * alpha
+    lo, hi = stratified_bootstrap(groups, effect, rng=rng, reps=reps, level=level)
+    return Evidence(
+        test=f"Jonckheere-Terpstra ({direction}), permutation",
+        statistic=statistic, estimate=estimate,
+        estimate_label=label or ("first - last" if sign > 0 else "last - first"),
+        ci_low=lo, ci_high=hi, ci_level=level, p_value=p, alpha=alpha, min_effect=min_effect,
+        n_seeds=min(len(g) for g in groups),
+        verdict=verdict_for(p, alpha, estimate, hi, min_effect),
+        details={"group_means": [float(g.mean()) for g in groups],
+                 "group_sizes": [len(g) for g in groups]},
+    )
+
+
+def clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
+    tail = (1 - level) / 2
+    lo = 0.0 if k == 0 else float(sps.beta.ppf(tail, k, n - k + 1))
+    hi = 1.0 if k == n else float(sps.beta.ppf(1 - tail, k + 1, n - k))
+    return lo, hi
+
+
+def all_rates_below(counts: Sequence[int], n: int, *, margin: float, alpha: float,
+                    label: str = "worst rate") -> Evidence:
+    """Is the event rate below ``margin`` for *every* replicate (e.g. training error per seed)?
+
+    Each replicate's count of events out of ``n`` gets an exact one-sided binomial test of
+    H0: rate ≥ margin. The claim is the intersection "all rates < margin", so its p-value is the
+    largest per-replicate p-value (an intersection–union test, valid without correction). It is
+    refuted when some replicate's rate is significantly above the margin.
+    """
+    _check_alpha(alpha)
+    if not 0.0 < margin < 1.0:
+        raise ValueError(f"margin must be in (0, 1), got {margin!r}")
+    counts = [int(c) for c in counts]
+    if not counts or any(c < 0 or c > n for c in counts):
+        raise ValueError(f"counts must be in [0, {n}], got {counts}")
+    p_below = [float(sps.binomtest(c, n, margin, alternative="less").pvalue) for c in counts]
+    p_above = [float(sps.binomtest(c, n, margin, alternative="greater").pvalue) for c in counts]
+    worst = max(counts)
+    level = 1 - 2 * alpha
+    lo, hi = clopper_pearson(worst, n, level)
+    p = max(p_below)
+    if p < alpha:
+        verdict = SUPPORTED
+    elif min(p_above) < alpha:
+        verdict = REFUTED
+    else:
+        verdict = INCONCLUSIVE
+    return Evidence(
+        test="exact binomial per replicate, intersection-union", statistic=float(worst),
+        estimate=worst / n, estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level,
+        p_value=p, alpha=alpha, min_effect=margin, n_seeds=len(counts), verdict=verdict,
+        details={"counts": counts, "n": n, "rates": [c / n for c in counts]},
+    )

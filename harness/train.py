@@ -1,0 +1,208 @@
+"""The training engine: a config and a list of seeds in, one result per seed out.
+
+All seeds of a config train in one batched computation (see ``models``). Data stays on the device
+and mini-batches are gathered by index, each seed with its own data order. SGD, momentum and Adam
+act element-wise, so a stock ``torch.optim`` optimizer over the stacked tensors is exactly one
+optimizer per seed. A seed whose loss turns NaN or infinite is recorded as diverged at that step
+and masked out of the summed loss; the others train on.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .config import TrainConfig
+from .data import Dataset, load_dataset
+from .models import StackedModel, build_model
+from .seeding import derive_seed, torch_generator
+
+METRICS = ("train_loss", "train_error", "test_loss", "test_error")
+EVAL_CHUNK = 4096
+DIVERGENCE_CHECK_EVERY = 25
+
+
+@dataclass
+class RunResult:
+    """The outcome of one (config, seed) run: curves at evaluation steps and final values."""
+
+    config_key: str
+    seed: int
+    steps: list[int]
+    curves: dict[str, list[float]]
+    diverged_at: int | None = None
+    seconds: float = 0.0
+    params: dict[str, torch.Tensor] | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    def final(self, metric: str) -> float:
+        if metric not in self.curves:
+            raise KeyError(f"unknown metric {metric!r}; known: {', '.join(self.curves)}")
+        return self.curves[metric][-1]
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for but torch.cuda.is_available() is False")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r}; allowed: auto, cpu, cuda")
+    return torch.device(device)
+
+
+@functools.lru_cache(maxsize=16)
+def _dataset(spec, device: str, store: Path | None) -> Dataset:
+    return load_dataset(spec, device, store)
+
+
+def _loss_fn(task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Per-seed mean loss of outputs (S, B, C) against targets (S, B) or (B,)."""
+    def classification(out, y):
+        s, b, c = out.shape
+        y = y.expand(s, b) if y.dim() == 1 else y
+        return F.cross_entropy(out.reshape(s * b, c), y.reshape(-1), reduction="none").view(s, b)
+
+    def regression(out, y):
+        y = y.expand(out.shape) if y.dim() == 2 else y
+        return ((out - y) ** 2).mean(dim=-1)
+
+    return classification if task == "classification" else regression
+
+
+def _schedule(config: TrainConfig) -> Callable[[int], float]:
+    total = config.steps
+    if config.schedule == "cosine":
+        return lambda step: 0.5 * (1 + math.cos(math.pi * step / total))
+    if config.schedule == "step":
+        return lambda step: 0.1 ** ((step >= total // 2) + (step >= 3 * total // 4))
+    return lambda step: 1.0
+
+
+def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay,
+                                foreach=True)
+    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
+                           weight_decay=config.weight_decay, foreach=True)
+
+
+def eval_steps(config: TrainConfig) -> list[int]:
+    """Step 0 (the initialisation) and ``eval_points`` evenly spaced steps ending at the last."""
+    points = {round(config.steps * i / config.eval_points) for i in range(1, config.eval_points + 1)}
+    return [0] + sorted(points)
+
+
+@torch.no_grad()
+def evaluate(model: StackedModel, params: dict[str, torch.Tensor], x: torch.Tensor,
+             y: torch.Tensor, task: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss and error per seed over a whole split, in chunks to bound memory."""
+    loss_fn = _loss_fn(task)
+    n_seeds = next(iter(params.values())).shape[0]
+    loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=x.device)
+    wrong = torch.zeros(n_seeds, dtype=torch.float64, device=x.device)
+    for start in range(0, len(x), EVAL_CHUNK):
+        xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+        out = model.forward(params, xb)
+        per_example = loss_fn(out, yb)
+        loss_sum += per_example.sum(dim=1, dtype=torch.float64)
+        if task == "classification":
+            wrong += (out.argmax(dim=-1) != yb).sum(dim=1, dtype=torch.float64)
+        else:
+            wrong += per_example.sum(dim=1, dtype=torch.float64)
+    return loss_sum / len(x), wrong / len(x)
+
+
+def _batch_order(gens: list[torch.Generator], n: int, batch: int, device) -> torch.Tensor:
+    """One epoch of mini-batch indices per seed, (S, n // batch, batch); the last partial batch
+    is dropped so every step sees ``batch`` examples."""
+    per_epoch = n // batch
+    perms = [torch.randperm(n, generator=g)[: per_epoch * batch] for g in gens]
+    return torch.stack(perms).view(len(gens), per_epoch, batch).to(device)
+
+
+def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.device = "cpu",
+                config_key: str = "", on_step: Callable[[int], None] | None = None,
+                data_store: Path | None = None) -> list[RunResult]:
+    """Train every seed of ``config`` together and return their results in seed order."""
+    if not seeds:
+        return []
+    device = torch.device(device)
+    started = time.perf_counter()
+    data = _dataset(config.data, str(device), data_store)
+    model = build_model(config.model, data.input_shape, data.n_outputs)
+    params = model.init([torch_generator(derive_seed(s, "init")) for s in seeds], device)
+    for p in params.values():
+        p.requires_grad_(True)
+    optimizer = _optimizer(config, list(params.values()))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config))
+    order_gens = [torch_generator(derive_seed(s, "order")) for s in seeds]
+    loss_fn = _loss_fn(data.task)
+
+    n_seeds = len(seeds)
+    alive = torch.ones(n_seeds, dtype=torch.bool, device=device)
+    diverged_at: list[int | None] = [None] * n_seeds
+    evals = eval_steps(config)
+    curves: dict[str, list[list[float]]] = {m: [] for m in METRICS}
+
+    def record() -> None:
+        for split, x, y in (("train", data.x_train, data.y_train),
+                            ("test", data.x_test, data.y_test)):
+            loss, err = evaluate(model, params, x, y, data.task)
+            dead = ~alive | ~torch.isfinite(loss)
+            loss = loss.masked_fill(dead, float("nan"))
+            err = err.masked_fill(dead, float("nan"))
+            curves[f"{split}_loss"].append(loss.tolist())
+            curves[f"{split}_error"].append(err.tolist())
+
+    def check_divergence(losses: torch.Tensor, step: int) -> None:
+        bad = alive & ~torch.isfinite(losses)
+        if bad.any():
+            for i in torch.nonzero(bad).flatten().tolist():
+                diverged_at[i] = step
+            alive.logical_and_(~bad)
+
+    record()
+    order = None
+    per_epoch = data.x_train.shape[0] // config.batch_size
+    for step in range(1, config.steps + 1):
+        j = (step - 1) % per_epoch
+        if j == 0:
+            order = _batch_order(order_gens, data.x_train.shape[0], config.batch_size, device)
+        idx = order[:, j]
+        out = model.forward(params, data.x_train[idx])
+        losses = loss_fn(out, data.y_train[idx]).mean(dim=1)
+        if step % DIVERGENCE_CHECK_EVERY == 0 or step in evals:
+            check_divergence(losses.detach(), step)
+        total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        scheduler.step()
+        if on_step is not None:
+            on_step(step)
+        if step in evals:
+            record()
+
+    seconds = (time.perf_counter() - started) / n_seeds
+    results = []
+    for i, seed in enumerate(seeds):
+        kept = ({k: v[i].detach().cpu().clone() for k, v in params.items()}
+                if config.keep_params else None)
+        results.append(RunResult(
+            config_key=config_key, seed=seed, steps=evals,
+            curves={m: [row[i] for row in curves[m]] for m in METRICS},
+            diverged_at=diverged_at[i], seconds=seconds, params=kept,
+            meta={"n_params": model.n_params(), "device": str(device)},
+        ))
+    return results
