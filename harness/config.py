@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
+
 MODEL_KINDS = ("mlp", "cnn")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu")
 NORMS = ("none", "layer")
@@ -98,7 +100,8 @@ class TrainConfig:
     """One training recipe; with a seed it names exactly one run.
 
     ``steps`` counts optimizer steps; ``eval_points`` evenly spaced evaluations (always including
-    the last step) make the curves. ``keep_params`` stores the final parameters with the result.
+    the last step) make the curves, preceded by one at initialisation when ``eval_init``.
+    ``keep_params`` stores the final parameters with the result.
     """
 
     model: ModelSpec = field(default_factory=ModelSpec)
@@ -111,6 +114,7 @@ class TrainConfig:
     batch_size: int = 100
     steps: int = 1000
     eval_points: int = 5
+    eval_init: bool = True
     keep_params: bool = False
 
     def __post_init__(self) -> None:
@@ -142,6 +146,8 @@ def epochs_to_steps(epochs: int, n_train: int, batch_size: int) -> int:
 
 def set_path(obj: Any, values: dict[str, Any]) -> Any:
     """Replace fields of a (nested) frozen dataclass by dotted path; unknown names are errors."""
+    if not dataclasses.is_dataclass(obj):
+        raise ValueError(f"cannot set {', '.join(values)} inside {obj!r}: not a config")
     direct: dict[str, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
     names = {f.name for f in fields(obj)}
@@ -171,8 +177,14 @@ def canonical(obj: Any) -> Any:
     """A JSON-ready form of a config that is identical across processes and platforms."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {"__type__": type(obj).__name__}
-        out.update({f.name: canonical(getattr(obj, f.name)) for f in fields(obj)})
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if f.type == "float" and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)  # lr=1 and lr=1.0 name the same run
+            out[f.name] = canonical(value)
         return out
+    if isinstance(obj, np.generic):
+        obj = obj.item()
     if isinstance(obj, (list, tuple)):
         return [canonical(v) for v in obj]
     if isinstance(obj, dict):

@@ -61,8 +61,8 @@ def _mnist1d_arrays(n_total: int, seed: int, store: Path | None) -> tuple[np.nda
         try:
             with np.load(path) as saved:
                 return saved["x"], saved["y"]
-        except (OSError, KeyError, ValueError, EOFError):
-            pass  # absent or unreadable: generate anew
+        except Exception:  # absent, truncated or foreign: generate anew
+            pass
 
     args = get_dataset_args()
     args.num_samples = n_total
@@ -92,11 +92,16 @@ def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
 
 
 def _mnist1d(spec: DataSpec, store: Path | None):
+    """MNIST-1D; option ``pool`` draws train and test from one generated pool of that size
+    (train from its start, test from its end), so sweeps over ``n_train`` share one test set."""
     n = spec.n_train + spec.n_test
-    n_total = 10 * math.ceil(n / 10)  # make_dataset draws num_samples // 10 per class
+    pool = int(spec.option("pool", n))
+    if pool < n:
+        raise ValueError(f"pool {pool} is smaller than n_train + n_test = {n}")
+    n_total = 10 * math.ceil(pool / 10)  # make_dataset draws num_samples // 10 per class
     x, y = _mnist1d_arrays(n_total, spec.seed, store)
-    return (x[: spec.n_train], y[: spec.n_train], x[spec.n_train: n], y[spec.n_train: n],
-            "classification", 10)
+    test = slice(pool - spec.n_test, pool)
+    return (x[: spec.n_train], y[: spec.n_train], x[test], y[test], "classification", 10)
 
 
 def _teacher_student(spec: DataSpec, store: Path | None = None):
@@ -240,5 +245,5 @@ def load_dataset(spec: DataSpec, device: str | torch.device = "cpu",
         y_tr = corrupt_labels(y_tr, n_out, noise=spec.label_noise, random=spec.random_labels,
                               seed=derive_seed(spec.seed, "labels", spec.label_noise,
                                                spec.random_labels))
-    tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in (x_tr, y_tr, x_te, y_te)]
+    tensors = [torch.tensor(a) for a in (x_tr, y_tr, x_te, y_te)]  # copies: callers own them
     return Dataset(spec.name, *tensors, task=task, n_outputs=n_out).to(device)

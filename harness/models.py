@@ -75,12 +75,16 @@ class StackedModel:
             out.append((f"conv{i}.weight", (s.width, channels, k), channels * k, s.width * k))
             out.append((f"conv{i}.bias", (s.width,), channels * k, s.width * k))
             channels = s.width
-            if i < CNN_STRIDED_LAYERS:
-                length = (length + 2 * (k // 2) - k) // 2 + 1
+            length = self._conv_length(length, i)
         feat = channels * length
         out.append(("head.weight", (feat, self.n_outputs), feat, self.n_outputs))
         out.append(("head.bias", (1, self.n_outputs), feat, self.n_outputs))
         return out
+
+    def _conv_length(self, length: int, layer: int) -> int:
+        k = self.spec.kernel_size
+        stride = 2 if layer < CNN_STRIDED_LAYERS else 1
+        return (length + 2 * (k // 2) - k) // stride + 1
 
     def n_params(self) -> int:
         return sum(math.prod(shape) for _, shape, _, _ in self.shapes)
@@ -94,8 +98,7 @@ class StackedModel:
         length = self.input_shape[-1]
         total = 0
         for i in range(s.depth):
-            if i < CNN_STRIDED_LAYERS:
-                length = (length - 1) // 2 + 1
+            length = self._conv_length(length, i)
             _, shape, _, _ = self.shapes[2 * i]
             total += 2 * math.prod(shape) * length
         return total + 2 * math.prod(self.shapes[-2][1])

@@ -6,6 +6,7 @@ from reports only.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -45,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(spec): the executable form of a catalog statement")
+    if config.getoption("claims_list") and hasattr(config.option, "dist"):
+        config.option.dist, config.option.tx = "no", []  # list in-process, start no workers
     try:
         device = resolve_device(config.getoption("claims_device"))
     except (RuntimeError, ValueError) as err:
@@ -130,27 +133,34 @@ def rng(pytestconfig: pytest.Config, claim_info: ClaimSpec):
 
 
 @pytest.fixture
-def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config
-          ) -> Callable[..., ResultTable]:
+def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
+          request: pytest.FixtureRequest) -> Callable[..., ResultTable]:
     """``sweep(base, seeds=N, grid={"model.width": [...]}, shared_as=None)``: the runs a claim
     needs. Runs are seeded under the claim id, or under ``shared_as`` when several claims
-    deliberately use one sweep."""
+    deliberately use one sweep. Progress is written live (through the capture) unless ``-q``."""
     tr = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    capman = pytestconfig.pluginmanager.get_plugin("capturemanager")
     loud = tr is not None and pytestconfig.getoption("verbose") >= 0 and not hasattr(
         pytestconfig, "workerinput")
 
     def progress(label: str, done: int, total: int) -> None:
         if loud:
-            tr.write_line(f"    {claim_info.id}: {done}/{total} runs ({label})")
+            uncaptured = (capman.global_and_fixture_disabled() if capman is not None
+                          else contextlib.nullcontext())
+            with uncaptured:
+                tr.write_line(f"    {claim_info.id}: {done}/{total} runs ({label})")
 
     def run(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
             shared_as: str | None = None) -> ResultTable:
         spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.id)
+        trained, reused = runner.trained, runner.reused
         runner.progress = progress
         try:
             return runner.run(spec)
         finally:
             runner.progress = None
+            request.node.user_properties.append(("claim_runs", json.dumps(
+                {"trained": runner.trained - trained, "reused": runner.reused - reused})))
 
     return run
 
@@ -171,6 +181,18 @@ def decide(request: pytest.FixtureRequest, claim_info: ClaimSpec) -> Callable[[E
 
 
 # -- summary --------------------------------------------------------------------------------
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A claim whose body passed without recording evidence has decided nothing: fail it."""
+    outcome = yield
+    report = outcome.get_result()
+    if (report.when == "call" and report.passed and claim_spec(item) is not None
+            and not any(k == "claim_evidence" for k, _ in item.user_properties)):
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid}: the claim passed without calling decide(evidence); "
+                           "a claim must record a verdict")
+
 
 def _claim_rows(tr) -> list[ClaimRow]:
     rows: dict[str, ClaimRow] = {}
@@ -196,7 +218,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.section("claim verdicts")
     for line in summary_lines(rows):
         terminalreporter.write_line(line)
-    runner = config.stash.get(RUNNER, None)
-    if runner is not None and not hasattr(config, "workerinput"):
-        terminalreporter.write_line(
-            f"runs trained: {runner.trained}; runs read from the cache: {runner.reused}")
+    trained = reused = 0
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            if getattr(rep, "when", None) != "call":
+                continue
+            for key, value in getattr(rep, "user_properties", []) or []:
+                if key == "claim_runs":
+                    counts = json.loads(value)
+                    trained, reused = trained + counts["trained"], reused + counts["reused"]
+    terminalreporter.write_line(f"runs trained: {trained}; runs read from the cache: {reused}")

@@ -17,7 +17,7 @@ import torch
 
 from . import __version__
 from .cache import RunCache
-from .config import TrainConfig, get_path, stable_hash
+from .config import TrainConfig, stable_hash
 from .seeding import derive_seed
 from .train import RunResult, train_seeds
 
@@ -36,14 +36,16 @@ class Sweep:
            grid: dict[str, Sequence[Any]] | None = None) -> "Sweep":
         if seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {seeds}")
-        grid = grid or {}
-        for path, values in grid.items():
+        materialized = []
+        for path, values in (grid or {}).items():
             if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
                 raise ValueError(f"grid values for {path!r} must be a list, got {values!r}")
-            if len(list(values)) == 0:
+            values = tuple(values)
+            if not values:
                 raise ValueError(f"grid values for {path!r} are empty")
-            get_path(base, path)  # unknown paths fail here, naming the path
-        return cls(base, tuple((k, tuple(v)) for k, v in grid.items()), seeds, namespace)
+            base.with_values(**{path: values[0]})  # unknown paths fail here, naming the path
+            materialized.append((path, values))
+        return cls(base, tuple(materialized), seeds, namespace)
 
     def points(self) -> list[dict[str, Any]]:
         keys = [k for k, _ in self.grid]

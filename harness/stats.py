@@ -111,11 +111,16 @@ def stratified_bootstrap(values: Sequence[Sequence[float]],
                          rng: np.random.Generator, reps: int = 10000, level: float = 0.95
                          ) -> tuple[float, float]:
     """Percentile interval of ``statistic`` when each group is resampled within itself
-    (seeds are independent within a sweep point; points are fixed by design)."""
+    (seeds are independent within a sweep point; points are fixed by design).
+
+    ``statistic`` receives one array per group, replicates on the last axis, and must reduce
+    that axis (``lambda gs: gs[0].mean(-1) - gs[-1].mean(-1)``), so all draws run at once."""
     groups = _groups(values)
-    draws = np.empty(reps)
-    for r in range(reps):
-        draws[r] = statistic([g[rng.integers(0, len(g), len(g))] for g in groups])
+    picks = [g[rng.integers(0, len(g), (reps, len(g)))] for g in groups]  # (reps, n_k) each
+    draws = np.asarray(statistic(picks), dtype=float)
+    if draws.shape != (reps,):
+        raise ValueError(f"statistic must reduce the last axis to shape ({reps},), got "
+                         f"{draws.shape}")
     tail = (1 - level) / 2
     return float(np.quantile(draws, tail)), float(np.quantile(draws, 1 - tail))
 
@@ -133,7 +138,7 @@ def ordered_trend(values: Sequence[Sequence[float]], *, direction: str, alpha: f
     _check_alpha(alpha)
     groups = _groups(values)
     sign = 1.0 if direction == "decreasing" else -1.0
-    effect = lambda gs: sign * (gs[0].mean() - gs[-1].mean())  # noqa: E731
+    effect = lambda gs: sign * (gs[0].mean(-1) - gs[-1].mean(-1))  # noqa: E731
     statistic, p = jonckheere_terpstra(groups, increasing=direction == "increasing", rng=rng,
                                        n_permutations=n_permutations)
     estimate = float(effect(groups))
@@ -191,3 +196,149 @@ def all_rates_below(counts: Sequence[int], n: int, *, margin: float, alpha: floa
         p_value=p, alpha=alpha, min_effect=margin, n_seeds=len(counts), verdict=verdict,
         details={"counts": counts, "n": n, "rates": [c / n for c in counts]},
     )
+
+
+def _sample(values: Sequence[float], what: str) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or len(v) < 2:
+        raise ValueError(f"{what} needs at least 2 replicates in a 1-D sequence, got {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{what} has non-finite values: {v.tolist()}")
+    return v
+
+
+def _t_interval(mean: float, se: float, df: float, level: float) -> tuple[float, float]:
+    if se == 0:
+        return mean, mean
+    half = float(sps.t.ppf(0.5 + level / 2, df)) * se
+    return mean - half, mean + half
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Difference of means, its standard error, and the Welch–Satterthwaite degrees of freedom."""
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = float(np.sqrt(va + vb))
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if se else 1.0
+    return float(a.mean() - b.mean()), se, float(df)
+
+
+def _t_p(estimate: float, threshold: float, se: float, df: float) -> float:
+    """One-sided p of H0: true value <= threshold against H1: > threshold."""
+    if se == 0:
+        return 0.0 if estimate > threshold else 1.0
+    return float(sps.t.sf((estimate - threshold) / se, df))
+
+
+def exceeds(values: Sequence[float], reference: float, *, min_effect: float, alpha: float,
+            label: str = "mean - reference") -> Evidence:
+    """Is the mean of ``values`` above ``reference``? One-sample one-sided t-test; supported
+    when significant and the mean excess reaches ``min_effect``."""
+    _check_alpha(alpha)
+    v = _sample(values, "exceeds")
+    n = len(v)
+    est, se = float(v.mean() - reference), float(v.std(ddof=1) / np.sqrt(n))
+    level = 1 - 2 * alpha
+    lo, hi = _t_interval(est, se, n - 1, level)
+    p = _t_p(est, 0.0, se, n - 1)
+    return Evidence(test="one-sample t-test, one-sided", statistic=est / se if se else math.inf,
+                    estimate=est, estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level,
+                    p_value=p, alpha=alpha, min_effect=min_effect, n_seeds=n,
+                    verdict=verdict_for(p, alpha, est, hi, min_effect),
+                    details={"mean": float(v.mean()), "reference": reference})
+
+
+def no_worse_than(values: Sequence[float], baseline: Sequence[float], *, margin: float,
+                  alpha: float, label: str = "mean - baseline mean") -> Evidence:
+    """Non-inferiority: is mean(values) - mean(baseline) below ``margin`` (lower is better)?
+
+    Welch's one-sided t-test of H0: difference >= margin. Supported when rejected (the upper
+    confidence bound is below the margin); refuted when the lower bound is above the margin.
+    """
+    _check_alpha(alpha)
+    a, b = _sample(values, "no_worse_than"), _sample(baseline, "no_worse_than baseline")
+    est, se, df = _welch(a, b)
+    level = 1 - 2 * alpha
+    lo, hi = _t_interval(est, se, df, level)
+    p = _t_p(-est, -margin, se, df)
+    verdict = SUPPORTED if p < alpha else (REFUTED if lo > margin else INCONCLUSIVE)
+    return Evidence(test="Welch non-inferiority t-test, one-sided", statistic=est,
+                    estimate=est, estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level,
+                    p_value=p, alpha=alpha, min_effect=margin, n_seeds=min(len(a), len(b)),
+                    verdict=verdict,
+                    details={"mean": float(a.mean()), "baseline_mean": float(b.mean())})
+
+
+def equivalent_to(values: Sequence[float], reference: float, *, margin: float, alpha: float,
+                  label: str = "mean - reference") -> Evidence:
+    """Equivalence (TOST): is the mean of ``values`` within ±``margin`` of ``reference``?
+
+    Two one-sided t-tests; p is the larger. Refuted when the ``1 - 2·alpha`` interval lies
+    wholly outside the margin.
+    """
+    _check_alpha(alpha)
+    v = _sample(values, "equivalent_to")
+    n = len(v)
+    est, se = float(v.mean() - reference), float(v.std(ddof=1) / np.sqrt(n))
+    level = 1 - 2 * alpha
+    lo, hi = _t_interval(est, se, n - 1, level)
+    p = max(_t_p(est, -margin, se, n - 1), _t_p(-est, -margin, se, n - 1))
+    outside = lo > margin or hi < -margin
+    verdict = SUPPORTED if p < alpha else (REFUTED if outside else INCONCLUSIVE)
+    return Evidence(test="TOST equivalence, one-sample t-tests", statistic=est, estimate=est,
+                    estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level, p_value=p,
+                    alpha=alpha, min_effect=margin, n_seeds=n, verdict=verdict,
+                    details={"mean": float(v.mean()), "reference": reference})
+
+
+def all_of(parts: dict[str, Evidence], *, headline: str) -> Evidence:
+    """A claim made of several statements that must all hold (intersection-union).
+
+    Supported only if every part is; refuted if any part is; p is the largest part p-value.
+    The headline part's estimate and interval stand for the whole in the summary table.
+    """
+    if headline not in parts:
+        raise ValueError(f"headline {headline!r} not among parts {list(parts)}")
+    verdicts = [e.verdict for e in parts.values()]
+    if all(v == SUPPORTED for v in verdicts):
+        verdict = SUPPORTED
+    elif any(v == REFUTED for v in verdicts):
+        verdict = REFUTED
+    else:
+        verdict = INCONCLUSIVE
+    head = parts[headline]
+    return Evidence(
+        test="all of: " + "; ".join(f"{k} ({e.test})" for k, e in parts.items()),
+        statistic=head.statistic, estimate=head.estimate,
+        estimate_label=f"{headline}: {head.estimate_label}", ci_low=head.ci_low,
+        ci_high=head.ci_high, ci_level=head.ci_level,
+        p_value=max(e.p_value for e in parts.values()), alpha=max(e.alpha for e in parts.values()),
+        min_effect=head.min_effect, n_seeds=min(e.n_seeds for e in parts.values()),
+        verdict=verdict, details={k: e.to_dict() for k, e in parts.items()},
+    )
+
+
+def difference_exceeds(values: Sequence[float], baseline: Sequence[float], *, min_effect: float,
+                       alpha: float, label: str = "mean - baseline mean") -> Evidence:
+    """Is mean(values) above mean(baseline)? Welch's one-sided t-test; supported when
+    significant and the difference reaches ``min_effect``."""
+    _check_alpha(alpha)
+    a, b = _sample(values, "difference_exceeds"), _sample(baseline, "difference_exceeds baseline")
+    est, se, df = _welch(a, b)
+    level = 1 - 2 * alpha
+    lo, hi = _t_interval(est, se, df, level)
+    p = _t_p(est, 0.0, se, df)
+    return Evidence(test="Welch t-test, one-sided", statistic=est / se if se else math.inf,
+                    estimate=est, estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level,
+                    p_value=p, alpha=alpha, min_effect=min_effect, n_seeds=min(len(a), len(b)),
+                    verdict=verdict_for(p, alpha, est, hi, min_effect),
+                    details={"mean": float(a.mean()), "baseline_mean": float(b.mean())})
+
+
+def undecidable(reason: str, *, alpha: float, min_effect: float, n_seeds: int) -> Evidence:
+    """An inconclusive record for a design whose precondition the data did not meet (e.g. no
+    width interpolated), so the claim reports why instead of crashing."""
+    nan = float("nan")
+    return Evidence(test="precondition not met", statistic=nan, estimate=nan,
+                    estimate_label=reason, ci_low=nan, ci_high=nan, ci_level=1 - 2 * alpha,
+                    p_value=nan, alpha=alpha, min_effect=min_effect, n_seeds=n_seeds,
+                    verdict=INCONCLUSIVE, details={"reason": reason})

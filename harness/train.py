@@ -4,7 +4,9 @@ All seeds of a config train in one batched computation (see ``models``). Data st
 and mini-batches are gathered by index, each seed with its own data order. SGD, momentum and Adam
 act element-wise, so a stock ``torch.optim`` optimizer over the stacked tensors is exactly one
 optimizer per seed. A seed whose loss turns NaN or infinite is recorded as diverged at that step
-and masked out of the summed loss; the others train on.
+and masked out of the summed loss; the others train on. The loss is checked every
+``DIVERGENCE_CHECK_EVERY`` steps and at every evaluation, so ``diverged_at`` is the first check
+that saw a non-finite loss.
 """
 from __future__ import annotations
 
@@ -90,17 +92,21 @@ def _schedule(config: TrainConfig) -> Callable[[int], float]:
 
 
 def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
+    """The fused kernels update each stacked tensor in one pass: about half the cost of the
+    foreach path at these sizes, and the same algorithm."""
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay,
-                                foreach=True)
+                                fused=True)
     return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
-                           weight_decay=config.weight_decay, foreach=True)
+                           weight_decay=config.weight_decay, fused=True)
 
 
 def eval_steps(config: TrainConfig) -> list[int]:
-    """Step 0 (the initialisation) and ``eval_points`` evenly spaced steps ending at the last."""
-    points = {round(config.steps * i / config.eval_points) for i in range(1, config.eval_points + 1)}
-    return [0] + sorted(points)
+    """Step 0 (the initialisation, if asked) and ``eval_points`` evenly spaced steps ending at
+    the last."""
+    points = {max(1, round(config.steps * i / config.eval_points))
+              for i in range(1, config.eval_points + 1)}
+    return ([0] if config.eval_init else []) + sorted(points)
 
 
 @torch.no_grad()
@@ -145,7 +151,7 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
     for p in params.values():
         p.requires_grad_(True)
     optimizer = _optimizer(config, list(params.values()))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(config))
+    lr_factor = _schedule(config)
     order_gens = [torch_generator(derive_seed(s, "order")) for s in seeds]
     loss_fn = _loss_fn(data.task)
 
@@ -153,12 +159,15 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
     alive = torch.ones(n_seeds, dtype=torch.bool, device=device)
     diverged_at: list[int | None] = [None] * n_seeds
     evals = eval_steps(config)
+    eval_at = set(evals)
     curves: dict[str, list[list[float]]] = {m: [] for m in METRICS}
 
-    def record() -> None:
+    def record(step: int) -> None:
         for split, x, y in (("train", data.x_train, data.y_train),
                             ("test", data.x_test, data.y_test)):
             loss, err = evaluate(model, params, x, y, data.task)
+            if split == "train":
+                check_divergence(loss, step)
             dead = ~alive | ~torch.isfinite(loss)
             loss = loss.masked_fill(dead, float("nan"))
             err = err.masked_fill(dead, float("nan"))
@@ -172,27 +181,32 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
                 diverged_at[i] = step
             alive.logical_and_(~bad)
 
-    record()
+    if config.eval_init:
+        record(0)
     order = None
     per_epoch = data.x_train.shape[0] // config.batch_size
     for step in range(1, config.steps + 1):
         j = (step - 1) % per_epoch
         if j == 0:
             order = _batch_order(order_gens, data.x_train.shape[0], config.batch_size, device)
-        idx = order[:, j]
-        out = model.forward(params, data.x_train[idx])
-        losses = loss_fn(out, data.y_train[idx]).mean(dim=1)
-        if step % DIVERGENCE_CHECK_EVERY == 0 or step in evals:
+        idx = order[:, j].reshape(-1)
+        xb = data.x_train.index_select(0, idx).view(n_seeds, config.batch_size, *data.input_shape)
+        yb = data.y_train.index_select(0, idx).view(n_seeds, config.batch_size,
+                                                    *data.y_train.shape[1:])
+        losses = loss_fn(model.forward(params, xb), yb).mean(dim=1)
+        if step % DIVERGENCE_CHECK_EVERY == 0 or step in eval_at:
             check_divergence(losses.detach(), step)
         total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()
-        scheduler.step()
+        if config.schedule != "constant":
+            for group in optimizer.param_groups:
+                group["lr"] = config.lr * lr_factor(step)
         if on_step is not None:
             on_step(step)
-        if step in evals:
-            record()
+        if step in eval_at:
+            record(step)
 
     seconds = (time.perf_counter() - started) / n_seeds
     results = []
@@ -200,7 +214,7 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
         kept = ({k: v[i].detach().cpu().clone() for k, v in params.items()}
                 if config.keep_params else None)
         results.append(RunResult(
-            config_key=config_key, seed=seed, steps=evals,
+            config_key=config_key, seed=seed, steps=list(evals),
             curves={m: [row[i] for row in curves[m]] for m in METRICS},
             diverged_at=diverged_at[i], seconds=seconds, params=kept,
             meta={"n_params": model.n_params(), "device": str(device)},

@@ -1,0 +1,62 @@
+"""Benchmark plumbing: the machine's matmul throughput, and the ratio table at the end.
+
+Run with ``pytest tests/benchmarks --benchmark-json=.benchmarks/engine.json`` (see README).
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import pytest
+import torch
+
+TIMINGS: dict[int, dict[str, float]] = defaultdict(dict)
+PEAK: dict[str, float] = {}
+
+
+def matmul_throughput(n: int = 2048, repeats: int = 10) -> float:
+    """FLOP/s of a large square fp32 matmul, best of a few trials: the arithmetic ceiling."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        best = min(best, (time.perf_counter() - start) / repeats)
+    return 2 * n ** 3 / best
+
+
+@pytest.fixture(scope="session")
+def peak_flops() -> float:
+    if "flops" not in PEAK:
+        PEAK["flops"] = matmul_throughput()
+    return PEAK["flops"]
+
+
+def ratio_rows() -> list[tuple]:
+    rows = []
+    for width in sorted(TIMINGS):
+        t = TIMINGS[width]
+        if {"harness", "naive", "bound"} <= t.keys():
+            rows.append((width, t["harness"], t["naive"], t["bound"], t["naive"] / t["harness"],
+                         t["harness"] / t["bound"], t.get("achieved", float("nan"))))
+    return rows
+
+
+def pytest_terminal_summary(terminalreporter):
+    rows = ratio_rows()
+    if not rows:
+        return
+    tr = terminalreporter
+    tr.section("engine vs naive loop vs FLOP bound")
+    tr.write_line(f"large-matmul throughput this run: {PEAK.get('flops', float('nan')) / 1e9:.1f}"
+                  " GFLOP/s")
+    tr.write_line(f"{'width':>6} {'harness s':>10} {'naive s':>9} {'bound s':>8} "
+                  f"{'naive/harness':>14} {'harness/bound':>14} {'% of matmul':>12}")
+    for w, h, n, b, speedup, over, achieved in rows:
+        tr.write_line(f"{w:>6} {h:>10.3f} {n:>9.3f} {b:>8.3f} {speedup:>14.2f} {over:>14.2f} "
+                      f"{100 * achieved:>11.0f}%")
+    th, tn, tb = (sum(r[i] for r in rows) for i in (1, 2, 3))
+    tr.write_line(f"{'sweep':>6} {th:>10.3f} {tn:>9.3f} {tb:>8.3f} {tn / th:>14.2f} "
+                  f"{th / tb:>14.2f}")
