@@ -19,6 +19,7 @@ from harness.stats import (Evidence, all_of, all_rates_below, difference_exceeds
 from .recipes import MNIST1D_LARGE_TEST, WIDTH_RECIPE, WIDTH_SWEEP, WIDTHS
 
 SECTION = "Not understood 1. Generalization"
+RANDOM_LABEL_STEPS = 8000  # twice the true-label recipe; a 2-seed pilot fit random labels by 8000
 CHANCE = 0.1  # ten balanced classes
 INTERPOLATION_MARGIN = 0.005  # "fits the training set": training error below 0.5 %
 
@@ -27,11 +28,12 @@ POLYNOMIAL = DataSpec(name="polynomial", n_train=30, n_test=2000, options=(("noi
 POLY_MIN_EFFECT = 0.0225  # a quarter of the noise variance
 
 
-def gap_shrinks_with_n(gaps_by_n: Sequence[Sequence[float]], rng, *, min_effect: float
-                       ) -> Evidence:
+def gap_shrinks_with_n(gaps_by_n: Sequence[Sequence[float]], rng, *, min_effect: float,
+                       center: str = "mean") -> Evidence:
     """Decreasing trend of the train-test gap along growing n (Jonckheere–Terpstra, α 0.01)."""
     return ordered_trend(gaps_by_n, direction="decreasing", alpha=0.01, min_effect=min_effect,
-                         rng=rng, label="gap at smallest n - gap at largest n")
+                         rng=rng, center=center,
+                         label=f"{center} gap at smallest n - at largest n")
 
 
 @claim("G1-gap-vs-n", section=SECTION,
@@ -51,8 +53,8 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, rng, runner, decid
       gap from 21.8 pp at 1k to 1.9 pp at 10k (SCIENCE.md §2c).
 
     Test per part: Jonckheere–Terpstra for a decreasing gap along n, alpha 0.01; smallest effect
-    that matters: a quarter of the noise variance (0.0225) for the polynomial, 2 pp for the
-    network. Combined by intersection-union (p = the larger). Power: both expected effects are
+    that matters: a quarter of the noise variance (0.0225) for the polynomial (between medians:
+    polynomial test MSEs are heavy-tailed), 2 pp for the network (between means). Combined by intersection-union (p = the larger). Power: both expected effects are
     5-10× their smallest effect; 40 polynomial replicates and 4 network seeds per n give
     bootstrap intervals far narrower than the effects.
     """
@@ -61,7 +63,7 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, rng, runner, decid
         replicates=budget.pick(quick=20, standard=40, full=100),
         master_seed=runner.master_seed, namespace="G1-gap-vs-n")
     classic_ev = gap_shrinks_with_n([errs["gap"] for _, errs in classic], rng,
-                                    min_effect=POLY_MIN_EFFECT)
+                                    min_effect=POLY_MIN_EFFECT, center="median")
     pool = DataSpec(name="mnist1d", n_train=500, n_test=12000, options=(("pool", 20000),))
     net = sweep(WIDTH_RECIPE.with_values(**{"model.width": 256, "data": pool}),
                 seeds=budget.pick(quick=2, standard=4, full=8),
@@ -73,9 +75,12 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, rng, runner, decid
 
 
 def gap_grows_with_degree(gaps_by_degree: Sequence[Sequence[float]], rng) -> Evidence:
+    """Increasing trend of the gap along degree; the effect is a difference of medians, since a
+    near-interpolating polynomial's test MSE is heavy-tailed (a few fits explode between
+    sparse points and dominate any mean)."""
     return ordered_trend(gaps_by_degree, direction="increasing", alpha=0.01,
-                         min_effect=POLY_MIN_EFFECT, rng=rng,
-                         label="gap at highest degree - gap at lowest")
+                         min_effect=POLY_MIN_EFFECT, rng=rng, center="median",
+                         label="median gap at highest degree - at lowest")
 
 
 @claim("G2-gap-vs-dof", section=SECTION,
@@ -87,7 +92,9 @@ def test_gap_grows_with_degrees_of_freedom(budget, rng, runner, decide):
     y = sin(πx) + N(0, 0.3²), degrees 1, 3, …, 15 (2 to 16 degrees of freedom, all below
     interpolation at 30), 2000 test points, fresh data per replicate. The gap (test − train MSE)
     increases with degree. Test: Jonckheere–Terpstra, increasing, alpha 0.01; smallest effect
-    that matters: a quarter of the noise variance (0.0225) between degree 1 and degree 15.
+    that matters: a quarter of the noise variance (0.0225) between the median gaps at degree 1
+    and degree 15. (The first run reported a difference of means, 1.2e6, dominated by a few
+    exploding fits; the median states the typical gap. The test and verdict are unchanged.)
 
     Power: least-squares theory puts the expected gap at ≈ 2σ²(p/n) for a well-specified model,
     0.012 at p = 2 and 0.096 at p = 16 (more once the fit is ill-conditioned), so the
@@ -189,14 +196,18 @@ def test_networks_memorize_random_labels(sweep, budget, decide):
     labels need more steps than true ones (Zhang et al.: "a small constant factor"), so the
     random-label runs train RANDOM_LABEL_STEPS steps, fixed from a 2-seed trainability pilot.
 
-    Power: a seed with ≤ 4 training errors out of 4000 gives p < 1e-10 against the 1 % margin;
-    the test-set SE at 12 000 samples is 0.27 pp, so ±1.5 pp equivalence is decided with 3
-    seeds unless the seeds disagree by more than about 1 pp.
+    Power: a seed with ≤ 4 training errors out of 4000 gives p < 1e-10 against the 1 % margin.
+    The equivalence part is a t-based TOST over seeds: with n seeds its one-sided 99 % bound
+    lies t(0.99, n-1)·s/√n from the mean. The first design used 3 seeds and overlooked that
+    t(0.99, 2) = 6.96: with a seed spread of s ≈ 0.4 pp (0.27 pp is the binomial SE alone) the
+    bound reached 1.6 pp and the part came out inconclusive (p = 0.0125, all three test
+    accuracies within 0.6 pp of chance). With 6 seeds t(0.99, 5) = 3.36 and the bound is
+    ≈ 0.6 pp above the mean, inside the 1.5 pp margin whenever the nets sit at chance.
     """
     random = sweep(WIDTH_RECIPE.with_values(**{"model.width": WIDTHS[-1],
                                                "data.random_labels": True,
                                                "steps": RANDOM_LABEL_STEPS}),
-                   seeds=budget.pick(quick=2, standard=3, full=6)).only()
+                   seeds=budget.pick(quick=4, standard=6, full=12)).only()
     true = sweep(WIDTH_RECIPE, seeds=budget.pick(quick=3, standard=6, full=12),
                  grid={"model.width": WIDTHS}, shared_as=WIDTH_SWEEP).points[-1]
     decide(memorizes_random_labels(random.metric("train_error"), 1 - random.metric("test_error"),
@@ -228,3 +239,91 @@ def test_overparameterized_networks_generalize(sweep, budget, decide):
     ev = far_above_chance(1 - widest.metric("test_error"))
     ev.details["params_per_sample"] = ratio
     decide(ev)
+
+
+# Double descent at a scale a 2-core CPU affords: 1000 training samples (an epoch is 10 steps),
+# so 6000 Adam steps are 600 epochs, longer than the notebook's 500, and the interpolation
+# threshold falls at small widths. A 2-seed pilot (training error only) put it near width 32.
+NOISY_SAMPLES = DataSpec(name="mnist1d", n_train=1000, n_test=12000, label_noise=0.15,
+                         options=(("pool", 13000),))
+DOUBLE_DESCENT_RECIPE = TrainConfig(
+    model=ModelSpec(kind="mlp", width=8, depth=2, activation="relu"), data=NOISY_SAMPLES,
+    optimizer="adam", lr=1e-3, batch_size=100, steps=6000, eval_points=3,
+)
+DOUBLE_DESCENT_WIDTHS = (4, 8, 12, 16, 24, 32, 48, 64, 128, 256)
+
+
+def peak_then_descent(train_error_by_width, test_error_by_width, widths: Sequence[int]
+                      ) -> Evidence:
+    """G6's judgement, at the interpolation width w* located from the *training* error (the
+    narrowest width whose mean training error is below 0.5 %), two statements, alpha 0.01,
+    smallest effect 1 pp each:
+
+    - descent: test error at w* exceeds test error at the widest net (Welch, one-sided);
+    - ascent: test error at w* exceeds test error at the best narrower width. That width is
+      chosen on the first half of the seeds and the difference tested on the other half, so the
+      choice of the minimum does not bias the test (no winner's curse).
+    """
+    threshold = interpolation_width(train_error_by_width, widths)
+    n = min(len(e) for e in test_error_by_width)
+    if threshold is None or threshold in (widths[0], widths[-1]) or n < 4:
+        return undecidable(f"interpolation width {threshold} leaves no room for a peak",
+                           alpha=0.01, min_effect=0.01, n_seeds=n)
+    at = list(widths).index(threshold)
+    errors = [np.asarray(e) for e in test_error_by_width]
+    half = n // 2
+    select, confirm = [e[:half] for e in errors], [e[half:] for e in errors]
+    best_before = int(np.argmin([e.mean() for e in select[:at]]))
+    ev = all_of({
+        "descent": difference_exceeds(errors[at], errors[-1], min_effect=0.01, alpha=0.01,
+                                      label=f"test error at w*={threshold} - at {widths[-1]}"),
+        "ascent": difference_exceeds(confirm[at], confirm[best_before], min_effect=0.01,
+                                     alpha=0.01,
+                                     label=f"test error at w*={threshold} - at "
+                                           f"{widths[best_before]} (held-out seeds)"),
+    }, headline="descent")
+    means = [float(e.mean()) for e in errors]
+    ev.details.update(interpolation_width=threshold, best_narrower_width=widths[best_before],
+                      peak_width=widths[int(np.argmax(means))],
+                      mean_test_error_by_width=dict(zip(map(str, widths), means)),
+                      mean_train_error_by_width={str(w): float(np.mean(t)) for w, t in
+                                                 zip(widths, train_error_by_width)})
+    return ev
+
+
+@claim("G6-bigger-generalizes", section=SECTION,
+       quote="네트워크가 커질수록 성능이 좋은 현상이 발생하지만, 아직 증명할 순 없다.",
+       statement="Past the interpolation threshold test error improves with size again: with "
+                 "label noise it peaks near the threshold and then falls (double descent).",
+       refs=("Nakkiran et al. 2019 (arXiv 1912.02292)", "Belkin et al. 2019 (PNAS)",
+             "Greydanus 2020, MNIST-1D deep-double-descent notebook"),
+       deviation="inconclusive",
+       deviation_reason="at 1000 samples, 15 % noise and 600 epochs the descent past the "
+                        "threshold is clear (about 5 pp from w*=32 to 256) but the rise into "
+                        "the threshold is about 1 pp, too small for 3 held-out seeds")
+def test_double_descent_with_label_noise(sweep, budget, decide):
+    """Hypothesis, fixed before any run: two-hidden-layer ReLU MLPs of widths 4 … 256 on 1000
+    MNIST-1D training samples with 15 % label noise (each label replaced, with probability 0.15,
+    by a different class), Adam 1e-3, batch 100, 6000 steps (600 epochs), tested on 12 000
+    clean samples. Let w* be the narrowest width that interpolates (mean training error below
+    0.5 %, so it fits the noisy labels). Double descent: test error at w* is at least 1 pp above
+    the widest net's (descent) and at least 1 pp above the best narrower width's (ascent, chosen
+    and tested on disjoint halves of the seeds). Both one-sided Welch tests at alpha 0.01,
+    combined by intersection-union.
+
+    Power: the MNIST-1D notebook (4000 samples, 15 % noise) has a 6.8 pp rise from its
+    pre-threshold minimum to the peak and an 8.6 pp fall to width 300 (SCIENCE.md §2a); with
+    12 000 test samples (SE 0.45 pp) and a seed spread of 1-2 pp, 6 seeds (3 + 3 for the
+    ascent) detect a rise of 3 pp or more; a peak smaller than that is reported as inconclusive.
+
+    Measured (standard budget, master seed 0): interpolation at w* = 32 (training error 0.02 %);
+    mean test error 67.1 % at width 16, 68.3 % at 32, then 66.0, 64.1 and 62.8 % at 64, 128
+    and 256. Descent supported (5.5 pp [4.3, 6.6]); ascent inconclusive (−0.4 pp on the held-out
+    seeds against width 12). The peak of the 4000-sample notebook does not reappear at 1000
+    samples within this budget, so the claim is recorded as inconclusive: a strict xfail on
+    that verdict, which fails as soon as the measurement changes.
+    """
+    runs = sweep(DOUBLE_DESCENT_RECIPE, seeds=budget.pick(quick=4, standard=6, full=12),
+                 grid={"model.width": DOUBLE_DESCENT_WIDTHS})
+    decide(peak_then_descent(runs.metric("train_error"), runs.metric("test_error"),
+                             list(DOUBLE_DESCENT_WIDTHS)))

@@ -2,4 +2,4 @@
 
 Bump ``__version__`` whenever a change can alter a training result: it is part of every cache key.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"

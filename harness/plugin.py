@@ -6,20 +6,22 @@ from reports only.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
 from .cache import RunCache
-from .claim import BUDGETS, Budget, ClaimRefuted, ClaimSpec, raise_for
+from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
 from .config import TrainConfig
-from .report import ClaimRow, catalog_lines, summary_lines
+from .report import ClaimRow, catalog_lines, evidence_lines, summary_lines
 from .runs import ResultTable, Runner, Sweep
 from .seeding import derive_seed, numpy_rng
-from .stats import REFUTED, Evidence
+from .stats import Evidence
 from .train import resolve_device
 
 RUNNER = pytest.StashKey[Runner]()
@@ -39,9 +41,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="neither read nor write cached runs (default: off)")
     group.addoption("--claims-device", choices=DEVICES, default="auto",
                     help="where networks train (default: auto = cuda if available, else cpu)")
+    group.addoption("--claims-workers", type=_workers, default="auto", metavar="N|auto",
+                    help="processes that train missing runs in parallel (default: auto = one "
+                         "per CPU core, 1 under pytest-xdist or on cuda)")
     group.addoption("--claims-list", action="store_true", default=False,
                     help="print the claim catalog (id, section, expected verdict, statement) "
                          "and exit")
+
+
+def _workers(value: str) -> str | int:
+    if value == "auto":
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {value!r}: a positive integer or 'auto'")
+    return number
+
+
+def _auto_workers(config: pytest.Config, device) -> int:
+    wanted = config.getoption("claims_workers")
+    if wanted != "auto":
+        return wanted
+    if hasattr(config, "workerinput") or device.type == "cuda":
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,8 +88,14 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--claims-cache-dir {str(root)!r} is not usable: {err}")
     config.stash[RUNNER] = Runner(
         cache=RunCache(root), device=device, master_seed=config.getoption("claims_seed"),
-        data_store=root / "data" if root else None,
+        data_store=root / "data" if root else None, workers=_auto_workers(config, device),
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    runner = config.stash.get(RUNNER, None)
+    if runner is not None:
+        runner.close()
 
 
 def claim_spec(item: pytest.Item) -> ClaimSpec | None:
@@ -89,9 +121,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 f"claim id {spec.id!r} is declared twice: {seen[spec.id]} and {item.nodeid}")
         seen[spec.id] = item.nodeid
         specs.append(spec)
-        if spec.expected == REFUTED:
-            item.add_marker(pytest.mark.xfail(strict=True, raises=ClaimRefuted,
-                                              reason=spec.reason))
+        marker = expected_failure(spec)
+        if marker is not None:
+            item.add_marker(marker)
     if config.getoption("claims_list"):
         tr = config.pluginmanager.get_plugin("terminalreporter")
         for line in catalog_lines(sorted(specs, key=lambda s: s.id)):
@@ -173,9 +205,7 @@ def decide(request: pytest.FixtureRequest, claim_info: ClaimSpec) -> Callable[[E
         request.node.user_properties.append(("claim_evidence", json.dumps(evidence.to_dict())))
         raise_for(evidence.verdict,
                   f"{claim_info.id} is {evidence.verdict}: {claim_info.statement}\n"
-                  f"  {evidence.test}: estimate {evidence.estimate:.4g} "
-                  f"[{evidence.ci_low:.4g}, {evidence.ci_high:.4g}], p={evidence.p_value:.3g}, "
-                  f"alpha={evidence.alpha}, smallest effect that matters={evidence.min_effect}")
+                  + "\n".join(evidence_lines(evidence)))
 
     return record
 

@@ -38,8 +38,24 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
 
+def evidence_lines(ev, indent: str = "  ") -> list[str]:
+    """An evidence record, one line per part for combined claims."""
+    if not isinstance(ev, dict):
+        ev = ev.to_dict()
+    lines = [f"{indent}{ev['test'] if 'all of' not in ev['test'] else 'all of'}: "
+             f"{ev['estimate_label']} = {_num(ev['estimate'])} "
+             f"[{_num(ev['ci_low'])}, {_num(ev['ci_high'])}], p={_num(ev['p_value'])}, "
+             f"alpha={ev['alpha']}, smallest effect={ev['min_effect']}, seeds={ev['n_seeds']}"]
+    for name, part in ev.get("details", {}).items():
+        if isinstance(part, dict) and "verdict" in part:
+            lines.append(f"{indent}  {name}: {part['verdict']}")
+            lines += evidence_lines(part, indent + "    ")
+    return lines
+
+
 def catalog_lines(specs: Iterable[ClaimSpec]) -> list[str]:
-    rows = [[s.id, s.section, s.expected, s.statement] for s in specs]
+    rows = [[s.id, s.section, s.expected + (f" (measured {s.deviation})" if s.deviation else ""),
+             s.statement] for s in specs]
     return _table(["id", "section", "expected", "statement"], rows)
 
 

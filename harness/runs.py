@@ -7,10 +7,13 @@ unless claims deliberately share a sweep under a common name, in which case they
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -98,52 +101,113 @@ def run_key(config: TrainConfig, seed: int, device: torch.device) -> str:
                        length=32)
 
 
+def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: str,
+                cache_root: Path | None, data_store: Path | None) -> list[RunResult]:
+    """Train the runs among ``keys`` that nobody has stored yet, holding their locks.
+
+    Module-level so a worker process can run it. Locks are taken per run, in sorted order, so
+    parallel processes never train the same run twice and never deadlock.
+    """
+    cache = RunCache(cache_root)
+    with contextlib.ExitStack() as stack:
+        for key in sorted(keys):
+            stack.enter_context(cache.lock(key))
+        found = {k: cache.load(k) for k in keys}
+        todo = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
+        if todo:
+            fresh = train_seeds(config, [s for _, s in todo], torch.device(device),
+                                config_key=stable_hash(config), data_store=data_store)
+            for (k, _), result in zip(todo, fresh):
+                cache.store(k, result)
+                found[k] = result
+                result.meta["trained_here"] = True
+    return [found[k] for k in keys]
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
 @dataclass
 class Runner:
-    """Turns sweeps into result tables, training only what the cache lacks."""
+    """Turns sweeps into result tables, training only what the cache lacks.
+
+    With ``workers`` > 1, missing runs train in that many single-threaded worker processes: at
+    these model sizes one thread per core in separate processes outruns two threads on one
+    stack, whose per-op overhead does not shrink with threads. Seeds of one config are split
+    across workers when there are fewer configs than workers.
+    """
 
     cache: RunCache
     device: torch.device
     master_seed: int
     data_store: Path | None = None
     progress: Callable[[str, int, int], None] | None = None
+    workers: int = 1
     trained: int = field(default=0)
     reused: int = field(default=0)
+    _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
 
     def seeds_for(self, sweep: Sweep, config: TrainConfig) -> list[int]:
         return [derive_seed(self.master_seed, sweep.namespace, config, i)
                 for i in range(sweep.seeds)]
 
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
     def run(self, sweep: Sweep) -> ResultTable:
         configs = sweep.configs()
         total = len(configs) * sweep.seeds
-        done = 0
-        points = []
-        for values, config in configs:
-            label = ", ".join(f"{k}={v}" for k, v in values.items()) or "base"
-            results = self._run_config(config, self.seeds_for(sweep, config))
+        slots: list[dict[str, RunResult | None]] = []
+        tasks = []
+        for i, (values, config) in enumerate(configs):
+            seeds = self.seeds_for(sweep, config)
+            keys = [run_key(config, s, self.device) for s in seeds]
+            found = {k: self.cache.load(k) for k in keys}
+            slots.append(found)
+            missing = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
+            if missing:
+                tasks.append((i, config, missing))
+        done = sum(1 for found in slots for r in found.values() if r is not None)
+        self.reused += done
+        labels = [", ".join(f"{k}={v}" for k, v in values.items()) or "base"
+                  for values, _ in configs]
+        for i, results in self._execute(self._split(tasks)):
+            for result in results:
+                slots[i][run_key(configs[i][1], result.seed, self.device)] = result
+                if result.meta.pop("trained_here", False):
+                    self.trained += 1
+                else:
+                    self.reused += 1
             done += len(results)
             if self.progress is not None:
-                self.progress(label, done, total)
-            points.append(SweepPoint(values, config, results))
+                self.progress(labels[i], done, total)
+        points = [SweepPoint(values, config, list(found.values()))
+                  for (values, config), found in zip(configs, slots)]
         return ResultTable(points)
 
-    def _run_config(self, config: TrainConfig, seeds: list[int]) -> list[RunResult]:
-        keys = [run_key(config, s, self.device) for s in seeds]
-        found = {k: self.cache.load(k) for k in keys}
-        trained = 0
-        if any(r is None for r in found.values()):
-            with self.cache.lock(stable_hash("group", config, self.device.type)):
-                found = {k: found[k] or self.cache.load(k) for k in keys}
-                todo = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
-                if todo:
-                    fresh = train_seeds(config, [s for _, s in todo], self.device,
-                                        config_key=stable_hash(config),
-                                        data_store=self.data_store)
-                    for (k, _), result in zip(todo, fresh):
-                        self.cache.store(k, result)
-                        found[k] = result
-                    trained = len(todo)
-        self.trained += trained
-        self.reused += len(keys) - trained
-        return [found[k] for k in keys]
+    def _split(self, tasks):
+        """One task per config, or per share of its seeds when configs are fewer than workers."""
+        if self.workers <= 1 or len(tasks) >= self.workers:
+            return tasks
+        out = []
+        for i, config, missing in tasks:
+            shares = min(self.workers, len(missing))
+            out += [(i, config, missing[j::shares]) for j in range(shares)]
+        return out
+
+    def _execute(self, tasks) -> Iterator[tuple[int, list[RunResult]]]:
+        args = [(config, [s for _, s in missing], [k for k, _ in missing], self.device.type,
+                 self.cache.root, self.data_store) for _, config, missing in tasks]
+        if self.workers <= 1 or len(tasks) <= 1:
+            for (i, _, _), a in zip(tasks, args):
+                yield i, _train_task(*a)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                             initializer=_worker_init)
+        futures = {self._pool.submit(_train_task, *a): i for (i, _, _), a in zip(tasks, args)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()

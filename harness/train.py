@@ -2,8 +2,7 @@
 
 All seeds of a config train in one batched computation (see ``models``). Data stays on the device
 and mini-batches are gathered by index, each seed with its own data order. SGD, momentum and Adam
-act element-wise, so a stock ``torch.optim`` optimizer over the stacked tensors is exactly one
-optimizer per seed. A seed whose loss turns NaN or infinite is recorded as diverged at that step
+act element-wise, so one optimizer over the stacked tensors is exactly one optimizer per seed. A seed whose loss turns NaN or infinite is recorded as diverged at that step
 and masked out of the summed loss; the others train on. The loss is checked every
 ``DIVERGENCE_CHECK_EVERY`` steps and at every evaluation, so ``diverged_at`` is the first check
 that saw a non-finite loss.
@@ -23,6 +22,7 @@ import torch.nn.functional as F
 from .config import TrainConfig
 from .data import Dataset, load_dataset
 from .models import StackedModel, build_model
+from .optim import make_optimizer
 from .seeding import derive_seed, torch_generator
 
 METRICS = ("train_loss", "train_error", "test_loss", "test_error")
@@ -91,16 +91,6 @@ def _schedule(config: TrainConfig) -> Callable[[int], float]:
     return lambda step: 1.0
 
 
-def _optimizer(config: TrainConfig, params: list[torch.Tensor]) -> torch.optim.Optimizer:
-    """The fused kernels update each stacked tensor in one pass: about half the cost of the
-    foreach path at these sizes, and the same algorithm."""
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay,
-                                fused=True)
-    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
-                           weight_decay=config.weight_decay, fused=True)
-
-
 def eval_steps(config: TrainConfig) -> list[int]:
     """Step 0 (the initialisation, if asked) and ``eval_points`` evenly spaced steps ending at
     the last."""
@@ -129,12 +119,17 @@ def evaluate(model: StackedModel, params: dict[str, torch.Tensor], x: torch.Tens
     return loss_sum / len(x), wrong / len(x)
 
 
-def _batch_order(gens: list[torch.Generator], n: int, batch: int, device) -> torch.Tensor:
-    """One epoch of mini-batch indices per seed, (S, n // batch, batch); the last partial batch
-    is dropped so every step sees ``batch`` examples."""
-    per_epoch = n // batch
-    perms = [torch.randperm(n, generator=g)[: per_epoch * batch] for g in gens]
-    return torch.stack(perms).view(len(gens), per_epoch, batch).to(device)
+def _epoch_data(gens: list[torch.Generator], x: torch.Tensor, y: torch.Tensor, batch: int
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """One epoch of training data in each seed's own shuffled order, (S, steps·batch, ...):
+    one gather per epoch, after which every step's batch is a contiguous slice. The last
+    partial batch is dropped so every step sees ``batch`` examples."""
+    n = x.shape[0]
+    keep = (n // batch) * batch
+    order = torch.stack([torch.randperm(n, generator=g)[:keep] for g in gens]).to(x.device)
+    flat = order.reshape(-1)
+    return (x.index_select(0, flat).view(len(gens), keep, *x.shape[1:]),
+            y.index_select(0, flat).view(len(gens), keep, *y.shape[1:]))
 
 
 def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.device = "cpu",
@@ -150,7 +145,9 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
     params = model.init([torch_generator(derive_seed(s, "init")) for s in seeds], device)
     for p in params.values():
         p.requires_grad_(True)
-    optimizer = _optimizer(config, list(params.values()))
+    tensors = list(params.values())
+    optimizer = make_optimizer(config.optimizer, tensors, lr=config.lr,
+                               momentum=config.momentum, weight_decay=config.weight_decay)
     lr_factor = _schedule(config)
     order_gens = [torch_generator(derive_seed(s, "order")) for s in seeds]
     loss_fn = _loss_fn(data.task)
@@ -183,26 +180,20 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
 
     if config.eval_init:
         record(0)
-    order = None
-    per_epoch = data.x_train.shape[0] // config.batch_size
+    batch = config.batch_size
+    per_epoch = data.x_train.shape[0] // batch
     for step in range(1, config.steps + 1):
         j = (step - 1) % per_epoch
         if j == 0:
-            order = _batch_order(order_gens, data.x_train.shape[0], config.batch_size, device)
-        idx = order[:, j].reshape(-1)
-        xb = data.x_train.index_select(0, idx).view(n_seeds, config.batch_size, *data.input_shape)
-        yb = data.y_train.index_select(0, idx).view(n_seeds, config.batch_size,
-                                                    *data.y_train.shape[1:])
+            x_epoch, y_epoch = _epoch_data(order_gens, data.x_train, data.y_train, batch)
+        xb, yb = x_epoch[:, j * batch:(j + 1) * batch], y_epoch[:, j * batch:(j + 1) * batch]
         losses = loss_fn(model.forward(params, xb), yb).mean(dim=1)
         if step % DIVERGENCE_CHECK_EVERY == 0 or step in eval_at:
             check_divergence(losses.detach(), step)
         total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
-        optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
+        optimizer.step(list(torch.autograd.grad(total, tensors)))
         if config.schedule != "constant":
-            for group in optimizer.param_groups:
-                group["lr"] = config.lr * lr_factor(step)
+            optimizer.lr = config.lr * lr_factor(step)
         if on_step is not None:
             on_step(step)
         if step in eval_at:

@@ -265,8 +265,8 @@ def test_summary_table_lists_every_claim_and_only_supported_passes(pytester):
     # failure messages name the verdict, the statement and the numbers
     out = result.stdout.str()
     assert "ClaimInconclusive: V2-inconclusive is inconclusive: Undecided." in out
-    assert ("hand-made test: estimate 0.01 [-0.02, 0.04], p=0.2, alpha=0.01, "
-            "smallest effect that matters=0.02") in out
+    assert ("hand-made test: effect = 0.01 [-0.02, 0.04], p=0.2, alpha=0.01, "
+            "smallest effect=0.02, seeds=3") in out
     assert "ClaimRefuted: V3-refuted is refuted: Does not hold." in out
     # the table comes at the end: after the failure reports, before the short summary
     index = {name: next(i for i, line in enumerate(lines) if name in line)
@@ -342,11 +342,11 @@ def test_expected_refuted_claims_are_strict_xfails(pytester):
     result = pytester.runpytest("-rxXf", *cache_args(pytester))
     result.assert_outcomes(xfailed=1, failed=2)
     result.stdout.fnmatch_lines([
-        "XFAIL test_expected_refuted.py::test_refuted - A is false on MNIST-1D",
+        "XFAIL test_expected_refuted.py::test_refuted - refuted: A is false on MNIST-1D",
     ])
     result.stdout.fnmatch_lines(["FAILED test_expected_refuted.py::test_supported*XPASS(strict)*"])
     out = result.stdout.str()
-    assert "[XPASS(strict)] B was expected false" in out
+    assert "[XPASS(strict)] refuted: B was expected false" in out
     # inconclusive is a real failure with its own message, never an xfail
     assert "FAILED test_expected_refuted.py::test_inconclusive" in out
     assert "XFAIL test_expected_refuted.py::test_inconclusive" not in out
@@ -544,3 +544,43 @@ def test_runs_trained_counts_workers_under_xdist(pytester):
     assert cached_runs(cache) == 2
     trained, reused = runs_counts(result.outlines)
     assert trained + reused == 2
+
+
+def test_a_recorded_deviation_is_a_strict_xfail_on_that_verdict(pytester):
+    project(pytester, test_deviation='''
+        @claim("D1-dev", section="S", quote="q", statement="Measured inconclusive.",
+               deviation="inconclusive", deviation_reason="too small a peak here")
+        def test_deviates(decide):
+            decide(evidence("inconclusive", estimate=0.0, lo=-0.03, hi=0.03, p=0.5))
+
+        @claim("D2-flipped", section="S", quote="q", statement="Now supported.",
+               deviation="inconclusive", deviation_reason="was inconclusive")
+        def test_flipped(decide):
+            decide(evidence("supported"))
+
+        @claim("D3-worse", section="S", quote="q", statement="Now refuted.",
+               deviation="inconclusive", deviation_reason="was inconclusive")
+        def test_worse(decide):
+            decide(evidence("refuted", estimate=-0.05, lo=-0.08, hi=-0.01, p=0.9))
+    ''')
+    result = pytester.runpytest("-rxXf", *cache_args(pytester))
+    result.assert_outcomes(xfailed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        ["XFAIL test_deviation.py::test_deviates - inconclusive: too small a peak here"])
+    _, rows = verdict_table(result.outlines)
+    assert {cid: (r["verdict"], r["expected"], r["outcome"]) for cid, r in rows.items()} == {
+        "D1-dev": ("inconclusive", "supported", "xfailed"),
+        "D2-flipped": ("supported", "supported", "failed"),
+        "D3-worse": ("refuted", "supported", "failed"),
+    }
+
+
+def test_a_deviation_must_differ_from_the_expectation_and_say_why(pytester):
+    project(pytester, test_bad='''
+        @claim("B1-bad", section="S", quote="q", statement="s", deviation="supported",
+               deviation_reason="x")
+        def test_a(decide):
+            pass
+    ''')
+    result = pytester.runpytest(*cache_args(pytester))
+    result.stdout.fnmatch_lines(["*deviation 'supported' must be a verdict other than*"])

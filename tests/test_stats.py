@@ -128,7 +128,7 @@ def test_a_planted_increasing_trend_refutes_decreasing_and_supports_increasing()
     inc = ordered_trend(values, direction="increasing", alpha=0.01, min_effect=0.02,
                         rng=np.random.default_rng(0), **FAST)
     assert inc.verdict == SUPPORTED and inc.estimate == pytest.approx(-dec.estimate)
-    assert inc.estimate_label == "last - first" and dec.estimate_label == "first - last"
+    assert inc.estimate_label == "mean last - first" and dec.estimate_label == "mean first - last"
 
 
 def test_a_significant_effect_below_the_smallest_that_matters_is_not_supported():

@@ -1,0 +1,42 @@
+"""Worker processes: the same results as in-process training, each run trained once."""
+from __future__ import annotations
+
+import torch
+
+from harness.cache import RunCache
+from harness.runs import Runner, Sweep
+
+
+def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
+    sweep = Sweep.of(tiny_config(steps=20), seeds=3, namespace="parallel",
+                     grid={"model.width": [4, 8]})
+    serial = Runner(RunCache(tmp_path / "a"), torch.device("cpu"), master_seed=0).run(sweep)
+    parallel_runner = Runner(RunCache(tmp_path / "b"), torch.device("cpu"), master_seed=0,
+                             workers=2)
+    try:
+        parallel = parallel_runner.run(sweep)
+        assert parallel_runner.trained == 6 and parallel_runner.reused == 0
+        # one config with more seeds than workers: its seeds are split across the workers
+        single = Sweep.of(tiny_config(steps=20, **{"model.width": 4}), seeds=3,
+                          namespace="parallel")
+        again = parallel_runner.run(single)
+        assert parallel_runner.trained == 6 and parallel_runner.reused == 3
+        assert [r.seed for r in again.only().results] == [r.seed for r in
+                                                          parallel.points[0].results]
+    finally:
+        parallel_runner.close()
+    for a, b in zip(serial.points, parallel.points):
+        assert a.values == b.values
+        assert [r.seed for r in a.results] == [r.seed for r in b.results]
+        for ra, rb in zip(a.results, b.results):
+            for metric in ra.curves:
+                assert torch.allclose(torch.tensor(ra.curves[metric]),
+                                      torch.tensor(rb.curves[metric]), rtol=1e-4, atol=1e-5)
+
+
+def test_split_shares_seeds_only_when_configs_are_fewer_than_workers(tmp_path, tiny_config):
+    runner = Runner(RunCache(None), torch.device("cpu"), master_seed=0, workers=2)
+    one = [(0, tiny_config(), [("k1", 1), ("k2", 2), ("k3", 3)])]
+    assert [m for _, _, m in runner._split(one)] == [[("k1", 1), ("k3", 3)], [("k2", 2)]]
+    two = one + [(1, tiny_config(), [("k4", 4)])]
+    assert runner._split(two) == two
