@@ -16,7 +16,7 @@ def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
     try:
         parallel = parallel_runner.run(sweep)
         assert parallel_runner.trained == 6 and parallel_runner.reused == 0
-        # one config with more seeds than workers: its seeds are split across the workers
+        # one config with more seeds than workers
         single = Sweep.of(tiny_config(steps=20, **{"model.width": 4}), seeds=3,
                           namespace="parallel")
         again = parallel_runner.run(single)
@@ -36,7 +36,10 @@ def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
 
 def test_split_shares_seeds_only_when_configs_are_fewer_than_workers(tmp_path, tiny_config):
     runner = Runner(RunCache(None), torch.device("cpu"), master_seed=0, workers=2)
-    one = [(0, tiny_config(), [("k1", 1), ("k2", 2), ("k3", 3)])]
+    wide = tiny_config(**{"model.width": 256})
+    one = [(0, wide, [("k1", 1), ("k2", 2), ("k3", 3)])]
     assert [m for _, _, m in runner._split(one)] == [[("k1", 1), ("k3", 3)], [("k2", 2)]]
-    two = one + [(1, tiny_config(), [("k4", 4)])]
+    two = one + [(1, wide, [("k4", 4)])]
     assert runner._split(two) == two
+    narrow = [(0, tiny_config(**{"model.width": 16}), [("k1", 1), ("k2", 2)])]
+    assert runner._split(narrow) == narrow  # overhead-bound: one stack is faster

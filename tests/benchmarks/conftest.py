@@ -4,33 +4,20 @@ Run with ``pytest tests/benchmarks --benchmark-json=.benchmarks/engine.json`` (s
 """
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 
 import pytest
-import torch
+
+from .peak import machine_peak_flops
 
 TIMINGS: dict[int, dict[str, float]] = defaultdict(dict)
 PEAK: dict[str, float] = {}
 
 
-def matmul_throughput(n: int = 2048, repeats: int = 10) -> float:
-    """FLOP/s of a large square fp32 matmul, best of a few trials: the arithmetic ceiling."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            a @ b
-        best = min(best, (time.perf_counter() - start) / repeats)
-    return 2 * n ** 3 / best
-
-
 @pytest.fixture(scope="session")
 def peak_flops() -> float:
     if "flops" not in PEAK:
-        PEAK["flops"] = matmul_throughput()
+        PEAK["flops"] = machine_peak_flops()
     return PEAK["flops"]
 
 
@@ -51,7 +38,7 @@ def pytest_terminal_summary(terminalreporter):
     tr = terminalreporter
     tr.section("engine vs naive loop vs FLOP bound")
     tr.write_line(f"large-matmul throughput this run: {PEAK.get('flops', float('nan')) / 1e9:.1f}"
-                  " GFLOP/s")
+                  " GFLOP/s (best of all threads in one process / one process per core)")
     tr.write_line(f"{'width':>6} {'harness s':>10} {'naive s':>9} {'bound s':>8} "
                   f"{'naive/harness':>14} {'harness/bound':>14} {'% of matmul':>12}")
     for w, h, n, b, speedup, over, achieved in rows:
