@@ -16,7 +16,7 @@ from harness.models import build_model
 from harness.stats import (Evidence, all_of, all_rates_below, difference_exceeds,
                            equivalent_to, exceeds, no_worse_than, ordered_trend, undecidable)
 
-from .recipes import MNIST1D_LARGE_TEST, WIDTH_RECIPE, WIDTH_SWEEP, WIDTHS
+from .recipes import WIDTH_RECIPE, WIDTH_SWEEP, WIDTHS
 
 SECTION = "Not understood 1. Generalization"
 RANDOM_LABEL_STEPS = 8000  # twice the true-label recipe; a 2-seed pilot fit random labels by 8000

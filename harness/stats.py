@@ -236,16 +236,21 @@ def _t_p(estimate: float, threshold: float, se: float, df: float) -> float:
     return float(sps.t.sf((estimate - threshold) / se, df))
 
 
+def _one_sample(values: Sequence[float], reference: float, alpha: float, what: str):
+    """The sample, mean minus reference, its standard error, and the 1 - 2·alpha t interval."""
+    _check_alpha(alpha)
+    v = _sample(values, what)
+    est, se = float(v.mean() - reference), float(v.std(ddof=1) / np.sqrt(len(v)))
+    level = 1 - 2 * alpha
+    return v, est, se, level, _t_interval(est, se, len(v) - 1, level)
+
+
 def exceeds(values: Sequence[float], reference: float, *, min_effect: float, alpha: float,
             label: str = "mean - reference") -> Evidence:
     """Is the mean of ``values`` above ``reference``? One-sample one-sided t-test; supported
     when significant and the mean excess reaches ``min_effect``."""
-    _check_alpha(alpha)
-    v = _sample(values, "exceeds")
+    v, est, se, level, (lo, hi) = _one_sample(values, reference, alpha, "exceeds")
     n = len(v)
-    est, se = float(v.mean() - reference), float(v.std(ddof=1) / np.sqrt(n))
-    level = 1 - 2 * alpha
-    lo, hi = _t_interval(est, se, n - 1, level)
     p = _t_p(est, 0.0, se, n - 1)
     return Evidence(test="one-sample t-test, one-sided", statistic=est / se if se else math.inf,
                     estimate=est, estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level,
@@ -282,12 +287,8 @@ def equivalent_to(values: Sequence[float], reference: float, *, margin: float, a
     Two one-sided t-tests; p is the larger. Refuted when the ``1 - 2·alpha`` interval lies
     wholly outside the margin.
     """
-    _check_alpha(alpha)
-    v = _sample(values, "equivalent_to")
+    v, est, se, level, (lo, hi) = _one_sample(values, reference, alpha, "equivalent_to")
     n = len(v)
-    est, se = float(v.mean() - reference), float(v.std(ddof=1) / np.sqrt(n))
-    level = 1 - 2 * alpha
-    lo, hi = _t_interval(est, se, n - 1, level)
     p = max(_t_p(est, -margin, se, n - 1), _t_p(-est, -margin, se, n - 1))
     outside = lo > margin or hi < -margin
     verdict = SUPPORTED if p < alpha else (REFUTED if outside else INCONCLUSIVE)

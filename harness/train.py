@@ -133,8 +133,7 @@ def _epoch_data(gens: list[torch.Generator], x: torch.Tensor, y: torch.Tensor, b
 
 
 def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.device = "cpu",
-                config_key: str = "", on_step: Callable[[int], None] | None = None,
-                data_store: Path | None = None) -> list[RunResult]:
+                config_key: str = "", data_store: Path | None = None) -> list[RunResult]:
     """Train every seed of ``config`` together and return their results in seed order."""
     if not seeds:
         return []
@@ -194,8 +193,6 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
         optimizer.step(list(torch.autograd.grad(total, tensors)))
         if config.schedule != "constant":
             optimizer.lr = config.lr * lr_factor(step)
-        if on_step is not None:
-            on_step(step)
         if step in eval_at:
             record(step)
 
