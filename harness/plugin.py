@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import torch
 
 from .cache import RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
@@ -74,6 +75,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(spec): the executable form of a catalog statement")
     if config.getoption("claims_list") and hasattr(config.option, "dist"):
         config.option.dist, config.option.tx = "no", []  # list in-process, start no workers
+    if hasattr(config, "workerinput"):  # an xdist worker: share the cores with its siblings
+        siblings = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // siblings))
     try:
         device = resolve_device(config.getoption("claims_device"))
     except (RuntimeError, ValueError) as err:
