@@ -177,12 +177,6 @@ def test_more_eval_points_than_steps_still_give_one_value_per_step(tiny_config):
     assert all(len(r.curves[m]) == len(r.steps) for m in METRICS)
 
 
-def test_on_step_is_called_once_per_step_in_order(tiny_config):
-    calls: list[int] = []
-    train_seeds(tiny_config(steps=7), [0, 1], on_step=calls.append)
-    assert calls == list(range(1, 8))
-
-
 def test_no_seeds_train_nothing(tiny_config):
     assert train_seeds(tiny_config(), []) == []
 
