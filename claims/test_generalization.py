@@ -54,8 +54,9 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, rng, runner, decid
 
     Test per part: Jonckheere–Terpstra for a decreasing gap along n, alpha 0.01; smallest effect
     that matters: a quarter of the noise variance (0.0225) for the polynomial (between medians:
-    polynomial test MSEs are heavy-tailed), 2 pp for the network (between means). Combined by intersection-union (p = the larger). Power: both expected effects are
-    5-10× their smallest effect; 40 polynomial replicates and 4 network seeds per n give
+    polynomial test MSEs are heavy-tailed), 2 pp for the network (between means). Combined by
+    intersection-union (p = the larger). Power: both expected effects are 5-10× their smallest
+    effect; 40 polynomial replicates and 4 network seeds per n give
     bootstrap intervals far narrower than the effects.
     """
     classic = polynomial_sweep(

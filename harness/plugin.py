@@ -190,11 +190,9 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
             shared_as: str | None = None) -> ResultTable:
         spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.id)
         trained, reused = runner.trained, runner.reused
-        runner.progress = progress
         try:
-            return runner.run(spec)
+            return runner.run(spec, progress=progress)
         finally:
-            runner.progress = None
             request.node.user_properties.append(("claim_runs", json.dumps(
                 {"trained": runner.trained - trained, "reused": runner.reused - reused})))
 

@@ -102,8 +102,10 @@ def run_key(config: TrainConfig, seed: int, device: torch.device) -> str:
 
 
 def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: str,
-                cache_root: Path | None, data_store: Path | None) -> list[RunResult]:
-    """Train the runs among ``keys`` that nobody has stored yet, holding their locks.
+                cache_root: Path | None, data_store: Path | None
+                ) -> tuple[list[RunResult], int]:
+    """Train the runs among ``keys`` that nobody has stored yet, holding their locks; return
+    every run's result, in ``keys`` order, and how many of them this call trained.
 
     Module-level so a worker process can run it. Locks are taken per run, in sorted order, so
     parallel processes never train the same run twice and never deadlock.
@@ -120,8 +122,7 @@ def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: 
             for (k, _), result in zip(todo, fresh):
                 cache.store(k, result)
                 found[k] = result
-                result.meta["trained_here"] = True
-    return [found[k] for k in keys]
+    return [found[k] for k in keys], len(todo)
 
 
 SPLIT_MIN_WIDTH = 128
@@ -145,7 +146,6 @@ class Runner:
     device: torch.device
     master_seed: int
     data_store: Path | None = None
-    progress: Callable[[str, int, int], None] | None = None
     workers: int = 1
     trained: int = field(default=0)
     reused: int = field(default=0)
@@ -160,7 +160,9 @@ class Runner:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def run(self, sweep: Sweep) -> ResultTable:
+    def run(self, sweep: Sweep, progress: Callable[[str, int, int], None] | None = None
+            ) -> ResultTable:
+        """The sweep's results; ``progress(label, runs done, runs total)`` follows each config."""
         configs = sweep.configs()
         total = len(configs) * sweep.seeds
         slots: list[dict[str, RunResult | None]] = []
@@ -177,16 +179,13 @@ class Runner:
         self.reused += done
         labels = [", ".join(f"{k}={v}" for k, v in values.items()) or "base"
                   for values, _ in configs]
-        for i, results in self._execute(self._split(tasks)):
-            for result in results:
-                slots[i][run_key(configs[i][1], result.seed, self.device)] = result
-                if result.meta.pop("trained_here", False):
-                    self.trained += 1
-                else:
-                    self.reused += 1
+        for i, keys, (results, trained) in self._execute(self._split(tasks)):
+            slots[i].update(zip(keys, results))
+            self.trained += trained
+            self.reused += len(results) - trained
             done += len(results)
-            if self.progress is not None:
-                self.progress(labels[i], done, total)
+            if progress is not None:
+                progress(labels[i], done, total)
         points = [SweepPoint(values, config, list(found.values()))
                   for (values, config), found in zip(configs, slots)]
         return ResultTable(points)
@@ -206,16 +205,18 @@ class Runner:
             out += [(i, config, missing[j::shares]) for j in range(shares)]
         return out
 
-    def _execute(self, tasks) -> Iterator[tuple[int, list[RunResult]]]:
-        args = [(config, [s for _, s in missing], [k for k, _ in missing], self.device.type,
-                 self.cache.root, self.data_store) for _, config, missing in tasks]
-        if self.workers <= 1 or len(tasks) <= 1:
-            for (i, _, _), a in zip(tasks, args):
-                yield i, _train_task(*a)
+    def _execute(self, tasks) -> Iterator[tuple[int, list[str], tuple[list[RunResult], int]]]:
+        """(config index, run keys, what ``_train_task`` returned) per task, as tasks finish."""
+        jobs = [(i, [k for k, _ in missing],
+                 (config, [s for _, s in missing], [k for k, _ in missing], self.device.type,
+                  self.cache.root, self.data_store)) for i, config, missing in tasks]
+        if self.workers <= 1 or len(jobs) <= 1:
+            for i, keys, args in jobs:
+                yield i, keys, _train_task(*args)
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
                                              initializer=_worker_init)
-        futures = {self._pool.submit(_train_task, *a): i for (i, _, _), a in zip(tasks, args)}
+        futures = {self._pool.submit(_train_task, *args): (i, keys) for i, keys, args in jobs}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            yield (*futures[future], future.result())

@@ -153,7 +153,7 @@ def ordered_trend(values: Sequence[Sequence[float]], *, direction: str, alpha: f
     return Evidence(
         test=f"Jonckheere-Terpstra ({direction}), permutation",
         statistic=statistic, estimate=estimate,
-        estimate_label=label or (f"{center} first - last" if sign > 0 else f"{center} last - first"),
+        estimate_label=label or f"{center} " + ("first - last" if sign > 0 else "last - first"),
         ci_low=lo, ci_high=hi, ci_level=level, p_value=p, alpha=alpha, min_effect=min_effect,
         n_seeds=min(len(g) for g in groups),
         verdict=verdict_for(p, alpha, estimate, hi, min_effect),

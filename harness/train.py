@@ -2,8 +2,9 @@
 
 All seeds of a config train in one batched computation (see ``models``). Data stays on the device
 and mini-batches are gathered by index, each seed with its own data order. SGD, momentum and Adam
-act element-wise, so one optimizer over the stacked tensors is exactly one optimizer per seed. A seed whose loss turns NaN or infinite is recorded as diverged at that step
-and masked out of the summed loss; the others train on. The loss is checked every
+act element-wise, so one optimizer over the stacked tensors is exactly one optimizer per seed.
+A seed whose loss turns NaN or infinite is recorded as diverged and masked out of the summed
+loss; the others train on. The loss is checked every
 ``DIVERGENCE_CHECK_EVERY`` steps and at every evaluation, so ``diverged_at`` is the first check
 that saw a non-finite loss.
 """

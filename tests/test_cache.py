@@ -298,8 +298,7 @@ def test_a_grid_over_two_paths_is_their_product(tiny_config):
 def test_progress_reports_every_point(tmp_path, tiny_sweep):
     seen = []
     runner = runner_on(tmp_path)
-    runner.progress = lambda label, done, total: seen.append((label, done, total))
-    runner.run(tiny_sweep)
+    runner.run(tiny_sweep, progress=lambda label, done, total: seen.append((label, done, total)))
     assert seen == [("model.width=4", 2, 4), ("model.width=8", 4, 4)]
 
 
