@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from .stats import INCONCLUSIVE, REFUTED, SUPPORTED, VERDICTS
+from .stats import INCONCLUSIVE, REFUTED, SUPPORTED
 
 EXPECTED = (SUPPORTED, REFUTED)
 BUDGETS = ("quick", "standard", "full")
@@ -35,6 +35,8 @@ class ClaimSpec:
     reason: str = ""
     deviation: str = ""
     deviation_reason: str = ""
+    deviation_power: float = 0.0
+    design: int = 1
 
     def __post_init__(self) -> None:
         if not CLAIM_ID.match(self.id):
@@ -45,28 +47,49 @@ class ClaimSpec:
         if self.expected == REFUTED and not self.reason:
             raise ValueError(f"claim {self.id}: an expected-refuted claim needs a reason")
         if self.deviation:
-            if self.deviation not in VERDICTS or self.deviation == self.expected:
-                raise ValueError(f"claim {self.id}: deviation {self.deviation!r} must be a "
-                                 f"verdict other than the expected {self.expected!r}")
+            if self.deviation not in EXPECTED or self.deviation == self.expected:
+                raise ValueError(
+                    f"claim {self.id}: deviation {self.deviation!r} must be a decided verdict "
+                    f"({' or '.join(EXPECTED)}) other than the expected {self.expected!r}; an "
+                    f"inconclusive result means the design lacks power: fix the design instead")
             if not self.deviation_reason:
                 raise ValueError(f"claim {self.id}: a deviation needs a deviation_reason")
+            if not 0.8 <= self.deviation_power <= 1.0:
+                raise ValueError(
+                    f"claim {self.id}: a deviation must state its design's power for the effect "
+                    f"the literature reports, at least 0.8; got deviation_power="
+                    f"{self.deviation_power!r}")
+        if not (isinstance(self.design, int) and self.design >= 1):
+            raise ValueError(f"claim {self.id}: design must be an integer >= 1, got "
+                             f"{self.design!r}")
         for name in ("section", "quote", "statement"):
             if not getattr(self, name).strip():
                 raise ValueError(f"claim {self.id}: {name} is empty")
 
+    @property
+    def namespace(self) -> str:
+        """Where the claim's own runs and statistics draw their seeds. A new design version
+        draws fresh seeds, so a design changed after its result was seen is never confirmed on
+        the seeds that suggested the change."""
+        return self.id if self.design == 1 else f"{self.id}@design{self.design}"
+
 
 def claim(id: str, *, section: str, quote: str, statement: str, refs: tuple[str, ...] = (),
           expected: str = SUPPORTED, reason: str = "", deviation: str = "",
-          deviation_reason: str = "") -> Callable:
+          deviation_reason: str = "", deviation_power: float = 0.0, design: int = 1
+          ) -> Callable:
     """Mark a test function as the executable form of one catalog statement.
 
     ``expected`` is what the literature reports; ``reason`` explains an expected refutation.
-    ``deviation`` records a verdict this suite measures that differs from ``expected`` (with the
-    setting that explains it in ``deviation_reason``): the test is then a strict xfail on exactly
-    that verdict, so the deviation is shown on every run and any change of it fails.
+    ``deviation`` records a decided verdict this suite measures that differs from ``expected``,
+    with the setting that explains it (``deviation_reason``) and the power of the design for the
+    effect the literature reports (``deviation_power``, at least 0.8): the test is then a strict
+    xfail on exactly that verdict, so the deviation is shown on every run and any change of it
+    fails. Inconclusive is never a deviation: it means the design lacks power. ``design`` is the
+    design's version; raising it after a result was seen gives the claim fresh seeds.
     """
     spec = ClaimSpec(id, section, quote, statement, tuple(refs), expected, reason, deviation,
-                     deviation_reason)
+                     deviation_reason, deviation_power, design)
     return pytest.mark.claim(spec)
 
 
@@ -75,9 +98,16 @@ def expected_failure(spec: ClaimSpec):
     verdict = spec.deviation or spec.expected
     if verdict == SUPPORTED:
         return None
-    raises = ClaimRefuted if verdict == REFUTED else ClaimInconclusive
+    raises = ClaimRefuted
     reason = spec.deviation_reason if spec.deviation else spec.reason
     return pytest.mark.xfail(strict=True, raises=raises, reason=f"{verdict}: {reason}")
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A budget at which a claim's design cannot decide it, with the power that says why."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +121,11 @@ class Budget:
             raise ValueError(f"unknown budget {self.name!r}; allowed: {', '.join(BUDGETS)}")
 
     def pick(self, *, quick: Any, standard: Any, full: Any) -> Any:
-        return {"quick": quick, "standard": standard, "full": full}[self.name]
+        chosen = {"quick": quick, "standard": standard, "full": full}[self.name]
+        if isinstance(chosen, Undecided):
+            # a skip naming the budget and the reason: never a pass, never a red failure
+            pytest.skip(f"not decided at the {self.name} budget: {chosen.reason}")
+        return chosen
 
 
 def raise_for(verdict: str, message: str) -> None:

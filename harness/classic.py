@@ -32,8 +32,11 @@ def polynomial_fit_errors(spec: DataSpec, degree: int, ridge: float = 0.0) -> di
     x_tr, y_tr = data.x_train.double().numpy()[:, 0], data.y_train.double().numpy()[:, 0]
     x_te, y_te = data.x_test.double().numpy()[:, 0], data.y_test.double().numpy()[:, 0]
     design = np.polynomial.legendre.legvander(x_tr, degree)
-    gram = design.T @ design + ridge * np.eye(degree + 1)
-    coef = np.linalg.lstsq(gram, design.T @ y_tr, rcond=None)[0]
+    # least squares on the design itself (ridge as extra rows), never the normal equations,
+    # which square the condition number
+    rows = np.vstack([design, np.sqrt(ridge) * np.eye(degree + 1)])
+    targets = np.concatenate([y_tr, np.zeros(degree + 1)])
+    coef = np.linalg.lstsq(rows, targets, rcond=None)[0]
     train = float(np.mean((design @ coef - y_tr) ** 2))
     test = float(np.mean((np.polynomial.legendre.legvander(x_te, degree) @ coef - y_te) ** 2))
     return {"train_error": train, "test_error": test, "gap": test - train}

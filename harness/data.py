@@ -151,13 +151,29 @@ def _angles(spec: DataSpec, store: Path | None = None):
 
 
 def _polynomial(spec: DataSpec, store: Path | None = None):
-    """1-D regression: x ~ U[-1, 1], y = sin(π x) + Gaussian noise (``noise`` std, default 0.3).
+    """1-D regression: y = sin(π x) + Gaussian noise (``noise`` std, default 0.3).
 
     The smooth target is not a polynomial, so every degree has bias and variance to trade.
+    ``design`` 'random' draws x ~ U[-1, 1] for both splits. 'fixed' puts the training inputs at
+    the n Chebyshev nodes of [-1, 1] and the test inputs at the same nodes (``n_test`` must be a
+    multiple of ``n_train``) with fresh noise: the in-sample prediction error of ESL §7.4, whose
+    expected gap over the training error is exactly 2σ²·p/n for a least-squares fit with p
+    coefficients, and a design on which high-degree fits stay well conditioned.
     """
     noise = float(spec.option("noise", 0.3))
+    design = spec.option("design", "random")
     rng = numpy_rng(derive_seed(spec.seed, "polynomial"))
-    x = rng.uniform(-1.0, 1.0, (spec.n_train + spec.n_test, 1))
+    if design == "random":
+        x = rng.uniform(-1.0, 1.0, (spec.n_train + spec.n_test, 1))
+    elif design == "fixed":
+        if spec.n_test % spec.n_train:
+            raise ValueError(f"design 'fixed' repeats the training inputs in the test split: "
+                             f"n_test {spec.n_test} must be a multiple of n_train {spec.n_train}")
+        k = np.arange(spec.n_train)
+        nodes = np.cos(np.pi * (2 * k + 1) / (2 * spec.n_train))
+        x = np.tile(nodes, 1 + spec.n_test // spec.n_train)[:, None]
+    else:
+        raise ValueError(f"unknown polynomial design {design!r}; allowed: random, fixed")
     y = np.sin(np.pi * x) + noise * rng.standard_normal(x.shape)
     n = spec.n_train
     return (x[:n].astype(np.float32), y[:n].astype(np.float32), x[n:].astype(np.float32),

@@ -165,15 +165,17 @@ def runner(pytestconfig: pytest.Config) -> Runner:
 @pytest.fixture
 def rng(pytestconfig: pytest.Config, claim_info: ClaimSpec):
     """The claim's own generator for statistics (permutations, bootstrap)."""
-    return numpy_rng(derive_seed(pytestconfig.getoption("claims_seed"), claim_info.id, "stats"))
+    return numpy_rng(derive_seed(pytestconfig.getoption("claims_seed"), claim_info.namespace,
+                                 "stats"))
 
 
 @pytest.fixture
 def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
           request: pytest.FixtureRequest) -> Callable[..., ResultTable]:
     """``sweep(base, seeds=N, grid={"model.width": [...]}, shared_as=None)``: the runs a claim
-    needs. Runs are seeded under the claim id, or under ``shared_as`` when several claims
-    deliberately use one sweep. Progress is written live (through the capture) unless ``-q``."""
+    needs. Runs are seeded under the claim's namespace (its id and design version), or under
+    ``shared_as`` when several claims deliberately use one sweep (whose name then carries the
+    sweep's own design version). Progress is written live (through the capture) unless ``-q``."""
     tr = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     capman = pytestconfig.pluginmanager.get_plugin("capturemanager")
     loud = tr is not None and pytestconfig.getoption("verbose") >= 0 and not hasattr(
@@ -188,7 +190,7 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
 
     def run(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
             shared_as: str | None = None) -> ResultTable:
-        spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.id)
+        spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace)
         trained, reused = runner.trained, runner.reused
         try:
             return runner.run(spec, progress=progress)
@@ -206,7 +208,7 @@ def decide(request: pytest.FixtureRequest, claim_info: ClaimSpec) -> Callable[[E
     def record(evidence: Evidence) -> None:
         request.node.user_properties.append(("claim_evidence", json.dumps(evidence.to_dict())))
         raise_for(evidence.verdict,
-                  f"{claim_info.id} is {evidence.verdict}: {claim_info.statement}\n"
+                  f"{claim_info.id} is {evidence.verdict_words}: {claim_info.statement}\n"
                   + "\n".join(evidence_lines(evidence)))
 
     return record
@@ -237,6 +239,8 @@ def _claim_rows(tr) -> list[ClaimRow]:
             row = rows.setdefault(cid, ClaimRow(cid, props.get("claim_expected", "?"), "", 0.0))
             if rep.when == "call" or not row.outcome:
                 row.outcome = category or "passed"
+            if category == "skipped" and isinstance(rep.longrepr, tuple):
+                row.skip_reason = str(rep.longrepr[2]).removeprefix("Skipped: ")
             row.seconds += rep.duration
             if "claim_evidence" in props:
                 row.evidence = json.loads(props["claim_evidence"])

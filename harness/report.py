@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .claim import ClaimSpec
+from .stats import INCONCLUSIVE, Evidence, holm
 
 
 @dataclass
@@ -17,10 +18,13 @@ class ClaimRow:
     outcome: str
     seconds: float
     evidence: dict | None = None
+    skip_reason: str = ""
 
     @property
     def verdict(self) -> str:
-        return self.evidence["verdict"] if self.evidence else "error"
+        if self.evidence:
+            return Evidence.from_dict(self.evidence).verdict_words
+        return "not decided" if self.outcome == "skipped" else "error"
 
 
 def _num(x: float) -> str:
@@ -60,14 +64,38 @@ def catalog_lines(specs: Iterable[ClaimSpec]) -> list[str]:
 
 
 def summary_lines(rows: Iterable[ClaimRow]) -> list[str]:
-    body = []
-    for r in sorted(rows, key=lambda r: r.id):
-        ev = r.evidence
-        if ev:
-            est = f"{_num(ev['estimate'])} [{_num(ev['ci_low'])}, {_num(ev['ci_high'])}]"
-            p, seeds = _num(ev["p_value"]), str(ev["n_seeds"])
+    """The verdict table. ``p`` is the p-value of the decision each claim took; ``p Holm`` the
+    same adjusted by Holm's method across the session's decided claims; a ``!`` marks a claim
+    whose verdict would be inconclusive under that adjustment."""
+    rows = sorted(rows, key=lambda r: r.id)
+    records = {r.id: Evidence.from_dict(r.evidence) for r in rows if r.evidence}
+    decision = {cid: (e.decision_p if math.isfinite(e.decision_p) else 1.0)
+                for cid, e in records.items()}
+    adjusted = dict(zip(decision, holm(list(decision.values())))) if decision else {}
+    body, changed = [], []
+    for r in rows:
+        ev = records.get(r.id)
+        if ev is not None:
+            est = f"{_num(ev.estimate)} [{_num(ev.ci_low)}, {_num(ev.ci_high)}]"
+            p, p_adj, seeds = _num(decision[r.id]), _num(adjusted[r.id]), str(ev.n_seeds)
+            flip = ev.verdict != INCONCLUSIVE and adjusted[r.id] >= ev.alpha
+            if flip:
+                changed.append(r.id)
+            p_adj += " !" if flip else ""
+            part = ev.decided_by or "-"
         else:
-            est, p, seeds = "-", "-", "-"
-        body.append([r.id, r.verdict, r.expected, r.outcome, est, p, seeds, f"{r.seconds:.1f}s"])
-    return _table(["id", "verdict", "expected", "outcome", "estimate [CI]", "p", "seeds", "time"],
-                  body)
+            est, p, p_adj, seeds, part = "-", "-", "-", "-", "-"
+        body.append([r.id, r.verdict, r.expected, r.outcome, part, est, p, p_adj, seeds,
+                     f"{r.seconds:.1f}s"])
+    lines = _table(["id", "verdict", "expected", "outcome", "decided by", "estimate [CI]", "p",
+                    "p Holm", "seeds", "time"], body)
+    if decision:
+        lines.append(f"p: the p-value of each claim's decision; p Holm: adjusted across the "
+                     f"{len(decision)} decided claims of this session (Holm). "
+                     + (f"! marks {len(changed)} claim(s) that would be inconclusive after "
+                        f"adjustment: {', '.join(changed)}." if changed else
+                        "No verdict changes under the adjustment."))
+    for r in rows:
+        if r.skip_reason:
+            lines.append(f"{r.id}: {r.skip_reason}")
+    return lines

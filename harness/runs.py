@@ -27,10 +27,15 @@ from .train import RunResult, train_seeds
 
 @dataclass(frozen=True)
 class Sweep:
-    """A base config, a grid over dotted config paths, and replicates per grid point."""
+    """A base config, a grid over dotted config paths, and replicates per grid point.
+
+    A grid key may also be a tuple of paths whose values move together (zipped, not crossed):
+    ``{("data.n_train", "steps"): [(500, 500), (1000, 1000)]}`` trains each size for the same
+    number of epochs.
+    """
 
     base: TrainConfig
-    grid: tuple[tuple[str, tuple[Any, ...]], ...]
+    grid: tuple[tuple[str | tuple[str, ...], tuple[Any, ...]], ...]
     seeds: int
     namespace: str
 
@@ -46,13 +51,25 @@ class Sweep:
             values = tuple(values)
             if not values:
                 raise ValueError(f"grid values for {path!r} are empty")
-            base.with_values(**{path: values[0]})  # unknown paths fail here, naming the path
+            if isinstance(path, tuple):
+                for combo in values:
+                    if not isinstance(combo, tuple) or len(combo) != len(path):
+                        raise ValueError(f"grid values for {path!r} must be tuples of "
+                                         f"{len(path)} values, got {combo!r}")
+                base.with_values(**dict(zip(path, values[0])))
+            else:
+                base.with_values(**{path: values[0]})  # unknown paths fail here, naming it
             materialized.append((path, values))
         return cls(base, tuple(materialized), seeds, namespace)
 
     def points(self) -> list[dict[str, Any]]:
-        keys = [k for k, _ in self.grid]
-        return [dict(zip(keys, combo)) for combo in itertools.product(*(v for _, v in self.grid))]
+        out = []
+        for combo in itertools.product(*(v for _, v in self.grid)):
+            point: dict[str, Any] = {}
+            for (path, _), value in zip(self.grid, combo):
+                point.update(zip(path, value) if isinstance(path, tuple) else [(path, value)])
+            out.append(point)
+        return out
 
     def configs(self) -> list[tuple[dict[str, Any], TrainConfig]]:
         return [(p, self.base.with_values(**p)) for p in self.points()]
