@@ -20,6 +20,9 @@ NORMS = ("none", "layer")
 INITS = ("default", "he", "xavier", "zero")
 OPTIMIZERS = ("sgd", "adam")
 SCHEDULES = ("constant", "cosine", "step")
+# Data with the effect removed, for negative controls: every split's labels permuted (nothing
+# to learn), or every example's input positions permuted (no spatial structure left).
+CONTROLS = ("none", "shuffled_labels", "shuffled_inputs")
 
 
 def _check_choice(what: str, value: Any, allowed: tuple) -> None:
@@ -40,8 +43,10 @@ class DataSpec:
 
     ``label_noise`` replaces each training label, with that probability, by a *different* class
     drawn uniformly (Nakkiran et al. 2019); ``random_labels`` replaces every training label by a
-    uniform draw (Zhang et al. 2017). Test labels are never touched. ``seed`` fixes the generated
-    inputs and the label corruption, shared by every training seed of a sweep.
+    uniform draw (Zhang et al. 2017). Test labels are never touched by those two. ``control``
+    removes what a claim measures, in every split, for end-to-end negative controls (see
+    ``CONTROLS``). ``seed`` fixes the generated inputs, the label corruption and the control,
+    shared by every training seed of a sweep.
     """
 
     name: str = "mnist1d"
@@ -51,8 +56,10 @@ class DataSpec:
     random_labels: bool = False
     seed: int = 42
     options: tuple[tuple[str, Any], ...] = ()
+    control: str = "none"
 
     def __post_init__(self) -> None:
+        _check_choice("data control", self.control, CONTROLS)
         _check_positive("n_train", self.n_train)
         _check_positive("n_test", self.n_test)
         if not 0.0 <= self.label_noise <= 1.0:

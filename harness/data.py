@@ -249,6 +249,18 @@ def corrupt_labels(y: np.ndarray, n_classes: int, *, noise: float, random: bool,
     return y
 
 
+def remove_the_signal(spec: DataSpec, x_tr, y_tr, x_te, y_te):
+    """The negative controls of ``DataSpec.control``: 'shuffled_labels' permutes the labels of
+    each split, so inputs say nothing about labels; 'shuffled_inputs' applies one fixed random
+    permutation of input positions to every example (a CNN's locality is gone, an MLP does not
+    care)."""
+    rng = numpy_rng(derive_seed(spec.seed, "control", spec.control))
+    if spec.control == "shuffled_labels":
+        return x_tr, rng.permutation(y_tr), x_te, rng.permutation(y_te)
+    order = rng.permutation(x_tr.shape[1])
+    return x_tr[:, order], y_tr, x_te[:, order], y_te
+
+
 def load_dataset(spec: DataSpec, device: str | torch.device = "cpu",
                  store: Path | None = None) -> Dataset:
     """The data of ``spec`` on ``device``; ``store`` is a folder for slow-to-generate arrays."""
@@ -261,5 +273,7 @@ def load_dataset(spec: DataSpec, device: str | torch.device = "cpu",
         y_tr = corrupt_labels(y_tr, n_out, noise=spec.label_noise, random=spec.random_labels,
                               seed=derive_seed(spec.seed, "labels", spec.label_noise,
                                                spec.random_labels))
+    if spec.control != "none":
+        x_tr, y_tr, x_te, y_te = remove_the_signal(spec, x_tr, y_tr, x_te, y_te)
     tensors = [torch.tensor(a) for a in (x_tr, y_tr, x_te, y_te)]  # copies: callers own them
     return Dataset(spec.name, *tensors, task=task, n_outputs=n_out).to(device)

@@ -34,14 +34,18 @@ PRELUDE = textwrap.dedent('''\
         batch_size=16, steps=5, eval_points=1,
     )
 
-    def evidence(verdict, estimate=0.05, lo=0.03, hi=0.07, p=0.001, n_seeds=3, details=None):
+    def evidence(verdict, estimate=0.05, lo=0.03, hi=0.07, p=0.001, n_seeds=3, details=None,
+                 p_against=float("nan")):
+        how = ("reversed" if hi < 0 else "negligible") if verdict == "refuted" else ""
         return Evidence(test="hand-made test", statistic=1.5, estimate=estimate,
                         estimate_label="effect", ci_low=lo, ci_high=hi, ci_level=0.98,
                         p_value=p, alpha=0.01, min_effect=0.02, n_seeds=n_seeds,
-                        verdict=verdict, details=details or {})
+                        verdict=verdict, refuted_as=how, p_against=p_against,
+                        details=details or {})
     ''')
 
-COLUMNS = ["id", "verdict", "expected", "outcome", "estimate [CI]", "p", "seeds", "time"]
+COLUMNS = ["id", "verdict", "expected", "outcome", "decided by", "estimate [CI]", "p", "p Holm",
+           "seeds", "time"]
 RUNS_LINE = re.compile(r"runs trained: (\d+); runs read from the cache: (\d+)")
 
 
@@ -64,7 +68,7 @@ def verdict_table(lines: list[str]) -> tuple[list[str], dict[str, dict[str, str]
     assert set(rule.replace(" ", "")) == {"-"}, rule
     rows = {}
     for line in rest:
-        if not line.strip() or line.startswith(("=", "runs trained:")):
+        if not line.strip() or line.startswith(("=", "runs trained:", "p: ")):
             break
         cells = re.split(r"\s{2,}", line.strip())
         assert len(cells) == len(header), line
@@ -253,13 +257,14 @@ def test_summary_table_lists_every_claim_and_only_supported_passes(pytester):
     assert list(rows) == ["V1-supported", "V2-inconclusive", "V3-refuted"]
     assert {k: v for k, v in rows["V1-supported"].items() if k != "time"} == {
         "id": "V1-supported", "verdict": "supported", "expected": "supported",
-        "outcome": "passed", "estimate [CI]": "0.05 [0.03, 0.07]", "p": "0.001", "seeds": "3"}
+        "outcome": "passed", "decided by": "-", "estimate [CI]": "0.05 [0.03, 0.07]",
+        "p": "0.001", "p Holm": "0.003", "seeds": "3"}
     assert (rows["V2-inconclusive"]["verdict"], rows["V2-inconclusive"]["outcome"]) == (
         "inconclusive", "failed")
     assert rows["V2-inconclusive"]["estimate [CI]"] == "0.01 [-0.02, 0.04]"
     assert rows["V2-inconclusive"]["p"] == "0.2"
     assert (rows["V3-refuted"]["verdict"], rows["V3-refuted"]["outcome"]) == (
-        "refuted", "failed")
+        "refuted (reversed)", "failed")
     assert rows["V3-refuted"]["seeds"] == "5"
     assert all(re.fullmatch(r"\d+\.\ds", row["time"]) for row in rows.values())
     # failure messages name the verdict, the statement and the numbers
@@ -267,7 +272,7 @@ def test_summary_table_lists_every_claim_and_only_supported_passes(pytester):
     assert "ClaimInconclusive: V2-inconclusive is inconclusive: Undecided." in out
     assert ("hand-made test: effect = 0.01 [-0.02, 0.04], p=0.2, alpha=0.01, "
             "smallest effect=0.02, seeds=3") in out
-    assert "ClaimRefuted: V3-refuted is refuted: Does not hold." in out
+    assert "ClaimRefuted: V3-refuted is refuted (reversed): Does not hold." in out
     # the table comes at the end: after the failure reports, before the short summary
     index = {name: next(i for i, line in enumerate(lines) if name in line)
              for name in ("= FAILURES =", "claim verdicts", "short test summary info")}
@@ -353,7 +358,7 @@ def test_expected_refuted_claims_are_strict_xfails(pytester):
     assert "ClaimInconclusive: X3-inconclusive is inconclusive: Folklore C." in out
     _, rows = verdict_table(result.outlines)
     assert {cid: (r["verdict"], r["expected"], r["outcome"]) for cid, r in rows.items()} == {
-        "X1-refuted": ("refuted", "refuted", "xfailed"),
+        "X1-refuted": ("refuted (reversed)", "refuted", "xfailed"),
         "X2-supported": ("supported", "refuted", "failed"),
         "X3-inconclusive": ("inconclusive", "refuted", "failed"),
     }
@@ -548,39 +553,95 @@ def test_runs_trained_counts_workers_under_xdist(pytester):
 
 def test_a_recorded_deviation_is_a_strict_xfail_on_that_verdict(pytester):
     project(pytester, test_deviation='''
-        @claim("D1-dev", section="S", quote="q", statement="Measured inconclusive.",
-               deviation="inconclusive", deviation_reason="too small a peak here")
-        def test_deviates(decide):
-            decide(evidence("inconclusive", estimate=0.0, lo=-0.03, hi=0.03, p=0.5))
+        DEV = dict(deviation="refuted", deviation_power=0.9,
+                   deviation_reason="measured the other way here")
 
-        @claim("D2-flipped", section="S", quote="q", statement="Now supported.",
-               deviation="inconclusive", deviation_reason="was inconclusive")
+        @claim("D1-dev", section="S", quote="q", statement="Measured refuted.", **DEV)
+        def test_deviates(decide):
+            decide(evidence("refuted", estimate=-0.05, lo=-0.08, hi=-0.01, p=0.9))
+
+        @claim("D2-flipped", section="S", quote="q", statement="Now supported.", **DEV)
         def test_flipped(decide):
             decide(evidence("supported"))
 
-        @claim("D3-worse", section="S", quote="q", statement="Now refuted.",
-               deviation="inconclusive", deviation_reason="was inconclusive")
-        def test_worse(decide):
-            decide(evidence("refuted", estimate=-0.05, lo=-0.08, hi=-0.01, p=0.9))
+        @claim("D3-undecided", section="S", quote="q", statement="Now inconclusive.", **DEV)
+        def test_undecided(decide):
+            decide(evidence("inconclusive", estimate=0.0, lo=-0.03, hi=0.03, p=0.5))
     ''')
     result = pytester.runpytest("-rxXf", *cache_args(pytester))
     result.assert_outcomes(xfailed=1, failed=2)
     result.stdout.fnmatch_lines(
-        ["XFAIL test_deviation.py::test_deviates - inconclusive: too small a peak here"])
+        ["XFAIL test_deviation.py::test_deviates - refuted: measured the other way here"])
     _, rows = verdict_table(result.outlines)
     assert {cid: (r["verdict"], r["expected"], r["outcome"]) for cid, r in rows.items()} == {
-        "D1-dev": ("inconclusive", "supported", "xfailed"),
+        "D1-dev": ("refuted (reversed)", "supported", "xfailed"),
         "D2-flipped": ("supported", "supported", "failed"),
-        "D3-worse": ("refuted", "supported", "failed"),
+        "D3-undecided": ("inconclusive", "supported", "failed"),
     }
 
 
-def test_a_deviation_must_differ_from_the_expectation_and_say_why(pytester):
-    project(pytester, test_bad='''
-        @claim("B1-bad", section="S", quote="q", statement="s", deviation="supported",
-               deviation_reason="x")
+@pytest.mark.parametrize("arguments, message", [
+    ('deviation="supported", deviation_reason="x", deviation_power=0.9',
+     "*deviation 'supported' must be a decided verdict*other than the expected*"),
+    ('deviation="inconclusive", deviation_reason="x", deviation_power=0.9',
+     "*an inconclusive result means the design lacks power*"),
+    ('deviation="refuted", deviation_reason="x"', "*must state its design's power*at least 0.8*"),
+    ('deviation="refuted", deviation_reason="x", deviation_power=0.5',
+     "*must state its design's power*0.5*"),
+    ('deviation="refuted", deviation_power=0.9', "*a deviation needs a deviation_reason*"),
+])
+def test_a_deviation_must_be_decided_powered_and_explained(pytester, arguments, message):
+    project(pytester, test_bad=f'''
+        @claim("B1-bad", section="S", quote="q", statement="s", {arguments})
         def test_a(decide):
             pass
     ''')
     result = pytester.runpytest(*cache_args(pytester))
-    result.stdout.fnmatch_lines(["*deviation 'supported' must be a verdict other than*"])
+    result.stdout.fnmatch_lines([message])
+
+
+def test_a_budget_that_cannot_decide_is_a_skip_with_its_reason(pytester):
+    project(pytester, test_budget='''
+        from harness.claim import Undecided
+
+        @claim("Q1-quick", section="S", quote="q", statement="s")
+        def test_quick(budget, decide):
+            seeds = budget.pick(quick=Undecided("power 0.3 at 3 seeds"), standard=8, full=16)
+            decide(evidence("supported"))
+    ''')
+    result = pytester.runpytest("--claims-budget", "quick", *cache_args(pytester))
+    result.assert_outcomes(skipped=1)
+    _, rows = verdict_table(result.outlines)
+    assert (rows["Q1-quick"]["verdict"], rows["Q1-quick"]["outcome"]) == ("not decided",
+                                                                          "skipped")
+    result.stdout.fnmatch_lines(
+        ["Q1-quick: not decided at the quick budget: power 0.3 at 3 seeds"])
+    result = pytester.runpytest(*cache_args(pytester))
+    result.assert_outcomes(passed=1)
+
+
+def test_holm_marks_a_verdict_that_would_change(pytester):
+    project(pytester, test_holm='''
+        @claim("H1-strong", section="S", quote="q", statement="s")
+        def test_strong(decide):
+            decide(evidence("supported", p=0.0001))
+
+        @claim("H2-weak", section="S", quote="q", statement="s")
+        def test_weak(decide):
+            decide(evidence("supported", p=0.008))
+    ''')
+    result = pytester.runpytest(*cache_args(pytester))
+    _, rows = verdict_table(result.outlines)
+    assert rows["H1-strong"]["p Holm"] == "2.00e-04"
+    assert rows["H2-weak"]["p Holm"] == "0.008"
+    project(pytester, test_holm2='''
+        @claim("H3-weak", section="S", quote="q", statement="s")
+        def test_weak(decide):
+            decide(evidence("supported", p=0.009))
+    ''')
+    result = pytester.runpytest(*cache_args(pytester))
+    _, rows = verdict_table(result.outlines)
+    assert rows["H1-strong"]["p Holm"] == "3.00e-04"
+    assert rows["H2-weak"]["p Holm"] == rows["H3-weak"]["p Holm"] == "0.016 !"
+    result.stdout.fnmatch_lines(["*! marks 2 claim(s) that would be inconclusive after "
+                                 "adjustment: H2-weak, H3-weak.*"])

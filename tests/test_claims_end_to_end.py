@@ -1,0 +1,97 @@
+"""End-to-end negative controls: the real claim bodies, at the quick budget, on data with the
+effect removed. A wrong metric, sign or width inside a claim body, or a body that would pass on
+anything, fails here; the judgement-level controls in ``test_claims_can_fail.py`` cannot see it.
+
+Each family has at least one control:
+- known: K1-width with every split's labels permuted (nothing to learn: every width sits at
+  chance), and K2-sgd-global with a learning rate too small to train;
+- generalization: G5-few-samples on the same permuted-label runs (the widest net cannot beat a
+  linear model when neither can learn).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import torch
+
+import claims.test_generalization as gen
+import claims.test_known as known
+from harness.cache import RunCache
+from harness.claim import Budget, ClaimSpec
+from harness.config import TrainConfig
+from harness.runs import Runner, Sweep
+from harness.stats import REFUTED, SUPPORTED, Evidence
+
+pytestmark = pytest.mark.slow
+
+
+def spec_of(test_function) -> ClaimSpec:
+    return next(m.args[0] for m in test_function.pytestmark if m.name == "claim")
+
+
+@pytest.fixture(scope="module")
+def control_runner(tmp_path_factory) -> Runner:
+    root: Path = tmp_path_factory.mktemp("control-cache")
+    runner = Runner(cache=RunCache(root), device=torch.device("cpu"), master_seed=0,
+                    data_store=root / "data", workers=2)
+    yield runner
+    runner.close()
+
+
+def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], TrainConfig]
+              ) -> Evidence:
+    """Call a claim's body with the plugin's fixtures rebuilt by hand, every config passed
+    through ``transform`` first, at the quick budget; return the evidence it decided with."""
+    spec = spec_of(test_function)
+    recorded: list[Evidence] = []
+
+    def sweep(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
+              shared_as: str | None = None):
+        return runner.run(Sweep.of(transform(base), seeds=seeds, grid=grid,
+                                   namespace=f"control/{shared_as or spec.namespace}"))
+
+    fixtures = {"sweep": sweep, "budget": Budget("quick"), "runner": runner,
+                "decide": recorded.append}
+    wanted = test_function.__code__.co_varnames[:test_function.__code__.co_argcount]
+    test_function(**{name: fixtures[name] for name in wanted})
+    assert len(recorded) == 1, f"{spec.id} decided {len(recorded)} times"
+    return recorded[0]
+
+
+def shuffled_labels(config: TrainConfig) -> TrainConfig:
+    return config.with_values(**{"data": dataclasses.replace(config.data,
+                                                             control="shuffled_labels")})
+
+
+def test_width_claim_is_not_supported_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(known.test_bigger_networks_perform_better, control_runner, shuffled_labels)
+    assert ev.verdict != SUPPORTED
+    means = ev.details["means"]
+    assert all(abs(m - 0.9) < 0.03 for m in means), f"test errors should sit at chance: {means}"
+
+
+def test_few_samples_claim_is_refuted_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(gen.test_overparameterized_networks_generalize, control_runner,
+                   shuffled_labels)
+    assert ev.verdict == REFUTED
+
+
+def test_sgd_claim_is_refuted_when_the_learning_rate_is_too_small_to_train(control_runner):
+    ev = run_claim(known.test_plain_sgd_reaches_a_global_minimum, control_runner,
+                   lambda c: c.with_values(lr=1e-5))
+    assert ev.verdict == REFUTED and ev.details["successes"] == 0
+
+
+def test_the_controls_train_the_claims_real_configs(control_runner):
+    """The control changes only what it says: same model, optimizer and steps as the claim."""
+    seen: list[TrainConfig] = []
+
+    def spy(config: TrainConfig) -> TrainConfig:
+        seen.append(config)
+        return shuffled_labels(config)
+
+    run_claim(gen.test_overparameterized_networks_generalize, control_runner, spy)
+    assert seen[0] == known.WIDTH_RECIPE
