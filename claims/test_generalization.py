@@ -55,7 +55,7 @@ NETWORK_EPOCHS = 100  # the width recipe's 4000 steps at n = 4000
                  "and for a neural network.",
        refs=("Hastie, Tibshirani & Friedman, ESL §7.4", "Greydanus 2020, MNIST-1D pooling sweep"),
        design=2)
-def test_gap_shrinks_as_the_training_set_grows(sweep, budget, runner, decide):
+def test_gap_shrinks_as_the_training_set_grows(sweep, budget, runner, claim_info, decide):
     """Hypothesis, fixed before any run, in two parts that must both hold:
 
     - classic: degree-8 polynomial least squares on a fixed Chebyshev design of n = 15 … 480
@@ -83,7 +83,7 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, runner, decide):
     classic = [polynomial_sweep(polynomial_data(n), grid={"degree": (8,)},
                                 replicates=budget.pick(quick=20, standard=40, full=100),
                                 master_seed=runner.master_seed,
-                                namespace="G1-gap-vs-n@design2")[0][1]["gap"]
+                                namespace=claim_info.namespace)[0][1]["gap"]
                for n in CLASSIC_SIZES]
     pool = DataSpec(name="mnist1d", n_train=500, n_test=12000, options=(("pool", 20000),))
     net = sweep(WIDTH_RECIPE.with_values(**{"model.width": 256, "data": pool}),
@@ -116,7 +116,7 @@ def gap_grows_with_degree(gaps_by_degree: Sequence[Sequence[float]],
        statement="In a classic model the generalization gap grows with the degrees of freedom.",
        refs=("Hastie, Tibshirani & Friedman, ESL §7.4-7.6 (optimism = 2σ²·df/n)",),
        design=2)
-def test_gap_grows_with_degrees_of_freedom(budget, runner, decide):
+def test_gap_grows_with_degrees_of_freedom(budget, runner, claim_info, decide):
     """Hypothesis, fixed before any run: Legendre least squares on n = 30 fixed Chebyshev points
     of y = sin(πx) + N(0, 0.3²), degrees 1, 3, …, 15 (2 to 16 degrees of freedom, all below
     interpolation), scored by the in-sample prediction error. The gap (prediction − training
@@ -133,7 +133,7 @@ def test_gap_grows_with_degrees_of_freedom(budget, runner, decide):
     gaps = [errs["gap"] for _, errs in polynomial_sweep(
         polynomial_data(30), grid={"degree": DEGREES},
         replicates=budget.pick(quick=20, standard=40, full=100),
-        master_seed=runner.master_seed, namespace="G2-gap-vs-dof@design2")]
+        master_seed=runner.master_seed, namespace=claim_info.namespace)]
     decide(gap_grows_with_degree(gaps))
 
 

@@ -54,7 +54,7 @@ def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], 
                                    namespace=f"control/{shared_as or spec.namespace}"))
 
     fixtures = {"sweep": sweep, "budget": Budget("quick"), "runner": runner,
-                "decide": recorded.append}
+                "claim_info": spec, "decide": recorded.append}
     wanted = test_function.__code__.co_varnames[:test_function.__code__.co_argcount]
     test_function(**{name: fixtures[name] for name in wanted})
     assert len(recorded) == 1, f"{spec.id} decided {len(recorded)} times"

@@ -62,6 +62,7 @@ FIELD_CHANGES = {
     "model.kernel_size": 5,
     "data.name": "angles", "data.n_train": 4001, "data.n_test": 999, "data.label_noise": 0.2,
     "data.random_labels": True, "data.seed": 43, "data.options": (("root", "/x"),),
+    "data.control": "shuffled_labels",
     "optimizer": "adam", "lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4,
     "schedule": "cosine", "batch_size": 50, "steps": 999, "eval_points": 6, "eval_init": False,
     "keep_params": True,
@@ -149,6 +150,8 @@ def test_a_path_through_a_plain_value_is_an_error():
     (lambda: TrainConfig(optimizer="rmsprop"), "'rmsprop'", ["sgd", "adam"]),
     (lambda: TrainConfig(schedule="linear"), "'linear'", ["constant", "cosine", "step"]),
     (lambda: TrainConfig().with_values(**{"model.kind": "vit"}), "'vit'", ["mlp", "cnn"]),
+    (lambda: DataSpec(control="no_labels"), "'no_labels'",
+     ["none", "shuffled_labels", "shuffled_inputs"]),
 ])
 def test_bad_choice_names_the_value_and_the_allowed_ones(make, bad, allowed):
     with pytest.raises(ValueError) as err:

@@ -314,3 +314,37 @@ def test_changing_a_loaded_tensor_in_place_does_not_change_the_next_load():
         assert load_dataset(spec).x_train[0, 0].item() == original
     finally:
         hd._mnist1d_arrays.cache_clear()
+
+
+def test_shuffled_labels_control_permutes_every_split_and_keeps_the_inputs():
+    plain = load_dataset(SMALL["mnist1d"])
+    control = load_dataset(replace(SMALL["mnist1d"], control="shuffled_labels"))
+    assert torch.equal(plain.x_train, control.x_train) and torch.equal(plain.x_test,
+                                                                       control.x_test)
+    for a, b in ((plain.y_train, control.y_train), (plain.y_test, control.y_test)):
+        assert torch.equal(a.sort().values, b.sort().values)  # same labels, other order
+        assert (a != b).float().mean() > 0.5
+
+
+def test_shuffled_inputs_control_permutes_positions_alike_in_every_example():
+    plain = load_dataset(SMALL["mnist1d"])
+    control = load_dataset(replace(SMALL["mnist1d"], control="shuffled_inputs"))
+    assert torch.equal(plain.y_train, control.y_train)
+    order = [int(torch.nonzero((plain.x_train[:, None, :] == control.x_train[:, j, None]
+                                ).all(0)).flatten()[0]) for j in range(40)]
+    assert sorted(order) == list(range(40)) and order != list(range(40))
+    assert torch.equal(plain.x_test[:, order], control.x_test)
+
+
+def test_polynomial_fixed_design_repeats_chebyshev_nodes_with_fresh_noise():
+    spec = DataSpec(name="polynomial", n_train=10, n_test=30,
+                    options=(("noise", 0.3), ("design", "fixed")))
+    data = load_dataset(spec)
+    nodes = np.cos(np.pi * (2 * np.arange(10) + 1) / 20)
+    assert np.allclose(data.x_train[:, 0].numpy(), nodes, atol=1e-6)
+    assert np.allclose(data.x_test[:, 0].numpy(), np.tile(nodes, 3), atol=1e-6)
+    assert not torch.equal(data.y_test[:10], data.y_train)  # new noise at the same inputs
+    with pytest.raises(ValueError, match="multiple of n_train"):
+        load_dataset(replace(spec, n_test=25))
+    with pytest.raises(ValueError, match="unknown polynomial design 'grid'"):
+        load_dataset(replace(spec, options=(("design", "grid"),)))

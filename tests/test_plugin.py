@@ -470,6 +470,22 @@ def test_sweep_follows_the_grid_and_reuses_cached_runs(pytester, torch_warm):
     assert not (pytester.path / "unused").exists()
 
 
+def test_a_new_design_version_draws_fresh_seeds(pytester, torch_warm):
+    """Raising ``design=`` after a result was seen must not confirm the new design on the
+    seeds that suggested it."""
+    body = '''
+        @claim("S1-seeded", section="S", quote="q", statement="s", design={design})
+        def test_seeded(sweep, decide):
+            sweep(TINY, seeds=2)
+            decide(evidence("supported"))
+    '''
+    project(pytester, test_seeded=body.format(design=1))
+    assert runs_counts(pytester.runpytest(*cache_args(pytester)).outlines) == (2, 0)
+    assert runs_counts(pytester.runpytest(*cache_args(pytester)).outlines) == (0, 2)
+    project(pytester, test_seeded=body.format(design=2))
+    assert runs_counts(pytester.runpytest(*cache_args(pytester)).outlines) == (2, 0)
+
+
 # -- 9. progress --------------------------------------------------------------------------------
 
 PROGRESS_CLAIM = '''
