@@ -14,7 +14,7 @@ from harness.classic import polynomial_sweep
 from harness.config import DataSpec, ModelSpec, TrainConfig, epochs_to_steps
 from harness.models import build_model
 from harness.stats import (Evidence, all_of, any_of, difference_exceeds, equivalent_to,
-                           mean_below, no_worse_than, trend, undecidable)
+                           excluding_diverged, mean_below, no_worse_than, trend, undecidable)
 
 from .recipes import WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
 
@@ -36,6 +36,7 @@ def polynomial_data(n_train: int) -> DataSpec:
                     options=(("noise", POLY_NOISE), ("design", "fixed")))
 
 
+@excluding_diverged
 def gap_shrinks_with_n(gaps_by_n: Sequence[Sequence[float]], sizes: Sequence[int], *,
                        min_effect: float) -> Evidence:
     """The gap falls from the smallest to the largest n by at least ``min_effect``, and the
@@ -102,6 +103,7 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, runner, claim_info
 DEGREES = (1, 3, 5, 7, 9, 11, 13, 15)
 
 
+@excluding_diverged
 def gap_grows_with_degree(gaps_by_degree: Sequence[Sequence[float]],
                           degrees: Sequence[int] = DEGREES) -> Evidence:
     """The gap rises from the lowest to the highest degree by at least a quarter of the noise
@@ -145,6 +147,7 @@ OVERPARAMETERIZED_WIDTHS = (128, 256, 512)
 GAP_MARGIN = 0.01
 
 
+@excluding_diverged
 def gap_does_not_grow_with_width(train_error_by_width, test_error_by_width,
                                  widths: Sequence[int] = OVERPARAMETERIZED_WIDTHS) -> Evidence:
     """G3's judgement: the gap at every wider net is no larger than at the narrowest, by more
@@ -198,6 +201,7 @@ LINEAR_SWEEP = "linear-mnist1d"
 LINEAR_MARGIN = 0.10
 
 
+@excluding_diverged
 def beats_a_linear_model(net_accuracies, linear_accuracies) -> Evidence:
     """Test accuracy of the network minus that of a linear classifier trained the same way: at
     least 10 pp (Welch interval, alpha 0.01). Chance is no bar: a linear model on MNIST-1D
@@ -213,12 +217,15 @@ def linear_model_runs(sweep, budget):
                  seeds=budget.pick(**WIDTH_SEEDS), shared_as=LINEAR_SWEEP).only()
 
 
+@excluding_diverged
 def memorizes_random_labels(random_train_errors, random_test_accuracies, true_test_accuracies,
                             linear_test_accuracies) -> Evidence:
     """G4's judgement, three statements that must all hold (alpha 0.01 each): the net fits
     random labels (mean training error below 1 %, one-sample t bound); its test accuracy on true
     labels is at chance (TOST within ±1.5 pp of 10 %); the same net trained on true labels
-    generalizes (beats a linear classifier by at least 10 pp)."""
+    generalizes (beats a linear classifier by at least 10 pp). A diverged random-label run did
+    not memorize (the claim body counts its training error as 1); other diverged runs are
+    excluded and counted."""
     return all_of({
         "memorizes": mean_below(random_train_errors, 0.01, alpha=ALPHA,
                                 label="mean training error on random labels"),
@@ -260,7 +267,8 @@ def test_networks_memorize_random_labels(sweep, budget, decide):
     true = sweep(WIDTH_RECIPE, seeds=budget.pick(**WIDTH_SEEDS), grid={"model.width": WIDTHS},
                  shared_as=WIDTH_SWEEP).points[-1]
     linear = linear_model_runs(sweep, budget)
-    decide(memorizes_random_labels(random.metric("train_error"), 1 - random.metric("test_error"),
+    unfitted = np.nan_to_num(random.metric("train_error"), nan=1.0)  # diverged: did not memorize
+    decide(memorizes_random_labels(unfitted, 1 - random.metric("test_error"),
                                    1 - true.metric("test_error"), 1 - linear.metric("test_error")))
 
 
@@ -317,6 +325,7 @@ def interpolation_width(train_error_by_width: Sequence[Sequence[float]],
     return None
 
 
+@excluding_diverged
 def peak_then_descent(train_error_by_width, test_error_by_width, widths: Sequence[int]
                       ) -> Evidence:
     """G6's judgement. The threshold is located from *training* error alone: w* is the narrowest

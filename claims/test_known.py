@@ -7,13 +7,14 @@ import numpy as np
 
 from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
-from harness.stats import Evidence, rate_exceeds, trend
+from harness.stats import Evidence, excluding_diverged, rate_exceeds, trend
 
 from .recipes import WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
 
 SECTION = "Known"
 
 
+@excluding_diverged
 def width_lowers_test_error(test_error_by_width: Sequence[Sequence[float]],
                             widths: Sequence[int] = WIDTHS) -> Evidence:
     """K1-width's judgement: test error falls from the narrowest to the widest net by at least
@@ -74,7 +75,8 @@ def reaches_global_minimum(train_errors: Sequence[float], train_losses: Sequence
 def sgd_reaches_global_minimum(train_errors: Sequence[float], train_losses: Sequence[float]
                                ) -> Evidence:
     """K2-sgd-global's judgement, a statistic over seeds: the probability that a seed reaches
-    the global minimum exceeds one half (exact binomial, Clopper-Pearson, alpha 0.01)."""
+    the global minimum exceeds one half (exact binomial, Clopper-Pearson, alpha 0.01). Training
+    success is the claim, so a diverged seed counts as one that did not reach it."""
     reached = reaches_global_minimum(train_errors, train_losses)
     ev = rate_exceeds(int(reached.sum()), len(reached), rate=MOST_SEEDS, alpha=0.01,
                       label="fraction of seeds at the global minimum")
@@ -120,6 +122,7 @@ DEPTH_RECIPE = WIDTH_RECIPE.with_values(**{"model.width": 64})
 DEPTH_SWEEP = "mlp-depth-mnist1d@design2"
 
 
+@excluding_diverged
 def depth_lowers_test_error(errors_by_depth, depths: Sequence[int] = DEPTHS) -> Evidence:
     """K1-depth's judgement for one architecture: test error falls from the shallowest to the
     deepest net by at least 2 pp, and the deepest is no worse than any shallower net by more

@@ -1,26 +1,29 @@
-"""A content-addressed, crash-safe store of run results, shared between processes.
+"""A content-addressed, checksummed store of run results, shared between processes.
 
-A result is written to a temporary file in the same folder, flushed and fsynced, then renamed over
-its final name, so a reader sees either nothing or a whole file. A file that cannot be read, or
-whose embedded key differs from its name, is treated as absent and removed: a truncated or foreign
-file is never returned as a result. Training of one group is serialised by an advisory file lock,
-so parallel workers (pytest-xdist) that need the same run train it once.
+Entries are written atomically behind a checksum (``storage``); a read verifies the checksum, the
+format, and that the entry's key, seed and config key are the ones asked for. Anything else (a
+flipped bit, a truncated or foreign file, a hand-edited entry) is removed and treated as absent, so
+it is recomputed, never returned. Training of a run is serialised by an advisory file lock, so
+parallel workers (pytest-xdist) that need the same run train it once; locks are striped over 256
+files, so they do not pile up. A store that fails (no space, read-only) is reported once and the
+cache stops writing; the result itself is kept by the caller.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import tempfile
+import io
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import torch
 
+from .storage import CorruptEntry, read_checked, remove, remove_stale_temporaries, write_checked
 from .train import RunResult
 
-FORMAT = 1
+FORMAT = 2
+SUBFOLDERS = ("runs", "locks", "data")
 
 
 class RunCache:
@@ -28,6 +31,7 @@ class RunCache:
 
     def __init__(self, root: Path | str | None):
         self.root = Path(root) if root is not None else None
+        self.write_failure: str | None = None
 
     @property
     def enabled(self) -> bool:
@@ -37,52 +41,62 @@ class RunCache:
         assert self.root is not None
         return self.root / "runs" / key[:2] / f"{key}.pt"
 
-    def load(self, key: str) -> RunResult | None:
+    def load(self, key: str, *, seed: int | None = None, config_key: str | None = None
+             ) -> RunResult | None:
+        """The stored result of run ``key``, or None. ``seed`` and ``config_key``, when given,
+        must match what the entry records."""
         if self.root is None:
             return None
         path = self.path(key)
         try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
+            payload = read_checked(path)
+            if payload is None:
+                return None
+            blob = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
             if blob.get("format") != FORMAT or blob.get("key") != key:
-                raise ValueError("foreign or outdated cache entry")
+                raise CorruptEntry(f"{path}: foreign or outdated entry")
             result = RunResult(**blob["result"])
-        except FileNotFoundError:
-            return None
-        except Exception:  # unreadable: truncated, corrupt, or another format
-            with contextlib.suppress(OSError):
-                path.unlink()
+            if seed is not None and result.seed != seed:
+                raise CorruptEntry(f"{path}: seed {result.seed}, asked for {seed}")
+            if config_key is not None and result.config_key != config_key:
+                raise CorruptEntry(f"{path}: config {result.config_key}, asked for {config_key}")
+        except Exception:  # corrupt, truncated, foreign or mismatched: recompute it
+            remove(path)
             return None
         return result
 
-    def store(self, key: str, result: RunResult) -> None:
-        if self.root is None:
-            return
+    def store(self, key: str, result: RunResult) -> bool:
+        """Store a result; False (and ``write_failure`` set, further stores skipped) when the
+        folder cannot take it."""
+        if self.root is None or self.write_failure is not None:
+            return False
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        blob = {"format": FORMAT, "key": key, "result": asdict(result)}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
+        buffer = io.BytesIO()
+        torch.save({"format": FORMAT, "key": key, "result": asdict(result)}, buffer)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                torch.save(blob, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+            write_checked(path, buffer.getvalue())
+        except OSError as err:
+            self.write_failure = f"{path.parent}: {err.strerror or err}"
+            return False
+        return True
+
+    def remove_stale_temporaries(self) -> int:
+        return remove_stale_temporaries(self.root) if self.root is not None else 0
 
     @contextlib.contextmanager
-    def lock(self, name: str) -> Iterator[None]:
-        """Exclusive across processes on this machine while the block runs."""
+    def locks(self, keys: Iterable[str]) -> Iterator[None]:
+        """Exclusive across processes on this machine for every key while the block runs.
+
+        Keys share 256 lock files by their first two hex digits; each file is taken once, in
+        sorted order, so two processes never deadlock and one never waits on itself."""
         if self.root is None:
             yield
             return
         lock_dir = self.root / "locks"
         lock_dir.mkdir(parents=True, exist_ok=True)
-        with open(lock_dir / f"{name}.lock", "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        with contextlib.ExitStack() as stack:
+            for stripe in sorted({key[:2] for key in keys}):
+                fh = stack.enter_context(open(lock_dir / f"{stripe}.lock", "a+"))
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                stack.callback(fcntl.flock, fh.fileno(), fcntl.LOCK_UN)
+            yield

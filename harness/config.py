@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -25,16 +26,51 @@ SCHEDULES = ("constant", "cosine", "step")
 CONTROLS = ("none", "shuffled_labels", "shuffled_inputs")
 
 
+# The data sets the harness can load, and the options each one reads (``DataSpec.options``).
+# ``harness.data`` implements exactly these; a test keeps the two in step.
+DATASET_OPTIONS: dict[str, tuple[str, ...]] = {
+    "mnist1d": ("pool",),
+    "teacher_student": ("dim", "teacher_width", "classes"),
+    "angles": ("encoding",),
+    "polynomial": ("noise", "design"),
+    "mnist": ("root",),
+    "fashion_mnist": ("root",),
+    "cifar10": ("root",),
+}
+
+
 def _check_choice(what: str, value: Any, allowed: tuple) -> None:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"unknown {what} {value!r}; allowed: {', '.join(map(str, allowed))}")
 
 
-def _check_positive(what: str, value: Any, *, allow_zero: bool = False) -> None:
-    ok = value >= 0 if allow_zero else value > 0
+def _check_int(what: str, value: Any, *, minimum: int) -> None:
+    """Counts are integers: 2.5 units or 1.5 steps are errors here, not deep in training."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r} "
+                         f"({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{what} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_number(what: str, value: Any, *, low: float, high: float = math.inf,
+                  low_open: bool = False, high_open: bool = False) -> None:
+    """A finite real number in [low, high] (ends open where asked)."""
+    interval = (f"{'(' if low_open else '['}{low}, "
+                f"{high if math.isfinite(high) else 'inf'}{')' if high_open else ']'}")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{what} must be a finite number in {interval}, got {value!r} "
+                         f"({type(value).__name__})")
+    v = float(value)
+    ok = (math.isfinite(v) and (v > low if low_open else v >= low)
+          and (v < high if high_open else v <= high))
     if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{what} must be {bound}, got {value!r}")
+        raise ValueError(f"{what} must be a finite number in {interval}, got {value!r}")
+
+
+def _check_bool(what: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} must be True or False, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -59,13 +95,25 @@ class DataSpec:
     control: str = "none"
 
     def __post_init__(self) -> None:
+        _check_choice("data set", self.name, tuple(DATASET_OPTIONS))
         _check_choice("data control", self.control, CONTROLS)
-        _check_positive("n_train", self.n_train)
-        _check_positive("n_test", self.n_test)
-        if not 0.0 <= self.label_noise <= 1.0:
-            raise ValueError(f"label_noise must be in [0, 1], got {self.label_noise!r}")
+        _check_int("n_train", self.n_train, minimum=1)
+        _check_int("n_test", self.n_test, minimum=1)
+        _check_number("label_noise", self.label_noise, low=0.0, high=1.0)
+        _check_bool("random_labels", self.random_labels)
+        _check_int("data seed", self.seed, minimum=0)
         if self.label_noise and self.random_labels:
             raise ValueError("label_noise and random_labels are exclusive; choose one")
+        if not isinstance(self.options, tuple) or not all(
+                isinstance(o, tuple) and len(o) == 2 and isinstance(o[0], str)
+                for o in self.options):
+            raise ValueError(f"options must be a tuple of (name, value) pairs, got "
+                             f"{self.options!r}")
+        allowed = DATASET_OPTIONS[self.name]
+        for key, _ in self.options:
+            if key not in allowed:
+                raise ValueError(f"unknown option {key!r} for data set {self.name!r}; allowed: "
+                                 f"{', '.join(allowed) or 'none'}")
 
     def option(self, key: str, default: Any = None) -> Any:
         return dict(self.options).get(key, default)
@@ -96,10 +144,11 @@ class ModelSpec:
         _check_choice("activation", self.activation, ACTIVATIONS)
         _check_choice("norm", self.norm, NORMS)
         _check_choice("init", self.init, INITS)
-        _check_positive("width", self.width)
-        _check_positive("depth", self.depth, allow_zero=self.kind == "mlp")
-        _check_positive("init_scale", self.init_scale, allow_zero=True)
-        _check_positive("kernel_size", self.kernel_size)
+        _check_int("width", self.width, minimum=1)
+        _check_int("depth", self.depth, minimum=0 if self.kind == "mlp" else 1)
+        _check_number("init_scale", self.init_scale, low=0.0)
+        _check_bool("residual", self.residual)
+        _check_int("kernel_size", self.kernel_size, minimum=1)
 
 
 @dataclass(frozen=True)
@@ -125,14 +174,20 @@ class TrainConfig:
     keep_params: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.model, ModelSpec):
+            raise ValueError(f"model must be a ModelSpec, got {self.model!r}")
+        if not isinstance(self.data, DataSpec):
+            raise ValueError(f"data must be a DataSpec, got {self.data!r}")
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("schedule", self.schedule, SCHEDULES)
-        _check_positive("lr", self.lr)
-        _check_positive("momentum", self.momentum, allow_zero=True)
-        _check_positive("weight_decay", self.weight_decay, allow_zero=True)
-        _check_positive("batch_size", self.batch_size)
-        _check_positive("steps", self.steps)
-        _check_positive("eval_points", self.eval_points)
+        _check_number("lr", self.lr, low=0.0, low_open=True)
+        _check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        _check_number("weight_decay", self.weight_decay, low=0.0)
+        _check_int("batch_size", self.batch_size, minimum=1)
+        _check_int("steps", self.steps, minimum=1)
+        _check_int("eval_points", self.eval_points, minimum=1)
+        _check_bool("eval_init", self.eval_init)
+        _check_bool("keep_params", self.keep_params)
         if self.batch_size > self.data.n_train:
             raise ValueError(
                 f"batch_size {self.batch_size} exceeds n_train {self.data.n_train}"

@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.metadata
+import io
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,6 +21,7 @@ import torch
 
 from .config import DataSpec
 from .seeding import derive_seed, numpy_rng
+from .storage import read_checked, remove, write_checked
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,18 @@ def _mnist1d_arrays(n_total: int, seed: int, store: Path | None) -> tuple[np.nda
 
     path = None
     if store is not None:
-        version = importlib.metadata.version("mnist1d")
+        version = _package_version("mnist1d")
         path = store / f"mnist1d-{version}-n{n_total}-seed{seed}.npz"
         try:
-            with np.load(path) as saved:
-                return saved["x"], saved["y"]
-        except Exception:  # absent, truncated or foreign: generate anew
+            payload = read_checked(path)
+            if payload is not None:
+                with np.load(io.BytesIO(payload)) as saved:
+                    x, y = saved["x"], saved["y"]
+                if x.shape == (n_total, 40) and y.shape == (n_total,):
+                    return x, y
+        except Exception:  # corrupt, truncated or foreign: generate anew
             pass
+        remove(path)
 
     args = get_dataset_args()
     args.num_samples = n_total
@@ -79,16 +84,12 @@ def _mnist1d_arrays(n_total: int, seed: int, store: Path | None) -> tuple[np.nda
 
 
 def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Arrays stored atomically behind a checksum; a store that fails (no space) only costs the
+    next session a regeneration."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with contextlib.suppress(OSError):
+        write_checked(path, buffer.getvalue())
 
 
 def _mnist1d(spec: DataSpec, store: Path | None):
@@ -233,6 +234,22 @@ GENERATORS: dict[str, Callable] = {
 
 def known_datasets() -> list[str]:
     return sorted(GENERATORS)
+
+
+@functools.lru_cache(maxsize=None)
+def _package_version(name: str) -> str:
+    return importlib.metadata.version(name)
+
+
+def generator_version(spec: DataSpec) -> str:
+    """What made the data of ``spec`` besides the spec itself: the mnist1d package for MNIST-1D,
+    torchvision for the image sets, this harness for the synthetic sets. Part of every run key,
+    so an update that changes the data misses the cache."""
+    if spec.name == "mnist1d":
+        return f"mnist1d {_package_version('mnist1d')}"
+    if spec.name in TORCHVISION_SETS:
+        return f"torchvision {_package_version('torchvision')}"
+    return "harness synthetic"
 
 
 def corrupt_labels(y: np.ndarray, n_classes: int, *, noise: float, random: bool,

@@ -16,13 +16,14 @@ from typing import Any, Callable
 import pytest
 import torch
 
-from .cache import RunCache
+from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
 from .config import TrainConfig
 from .report import ClaimRow, catalog_lines, evidence_lines, summary_lines
 from .runs import ResultTable, Runner, Sweep
 from .seeding import derive_seed, numpy_rng
 from .stats import Evidence
+from .storage import check_writable_folder
 from .train import resolve_device
 
 RUNNER = pytest.StashKey[Runner]()
@@ -87,9 +88,11 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         root = Path(config.getoption("claims_cache_dir") or config.rootpath / ".claims-cache")
         try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise pytest.UsageError(f"--claims-cache-dir {str(root)!r} is not usable: {err}")
+            check_writable_folder(root, SUBFOLDERS)
+        except ValueError as err:
+            raise pytest.UsageError(f"--claims-cache-dir is not usable: {err}") from None
+        if not hasattr(config, "workerinput"):
+            RunCache(root).remove_stale_temporaries()
     config.stash[RUNNER] = Runner(
         cache=RunCache(root), device=device, master_seed=config.getoption("claims_seed"),
         data_store=root / "data" if root else None, workers=_auto_workers(config, device),

@@ -7,8 +7,8 @@ unless claims deliberately share a sweep under a common name, in which case they
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
+import warnings
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -22,7 +22,12 @@ from . import __version__
 from .cache import RunCache
 from .config import TrainConfig, stable_hash
 from .seeding import derive_seed
-from .train import RunResult, train_seeds
+from .data import generator_version
+from .train import RunResult, device_model, train_seeds
+
+
+class CacheWriteWarning(UserWarning):
+    """The run cache could not store a result (no space, read-only); nothing trained is lost."""
 
 
 @dataclass(frozen=True)
@@ -113,33 +118,45 @@ class ResultTable:
 
 
 def run_key(config: TrainConfig, seed: int, device: torch.device) -> str:
-    """Everything that changes a result: config, seed, harness and torch versions, device."""
-    return stable_hash("run", __version__, torch.__version__, device.type, config, seed,
+    """Everything that changes a result: the config, the seed, the harness, torch and numpy
+    versions, the data generator's version, and the device model (not only its type)."""
+    return stable_hash("run", __version__, torch.__version__, np.__version__,
+                       generator_version(config.data), device_model(str(device)), config, seed,
                        length=32)
 
 
-def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: str,
-                cache_root: Path | None, data_store: Path | None
-                ) -> tuple[list[RunResult], int]:
-    """Train the runs among ``keys`` that nobody has stored yet, holding their locks; return
-    every run's result, in ``keys`` order, and how many of them this call trained.
+@dataclass
+class TaskOutcome:
+    """What one training task hands back: every run's result in key order, how many it
+    trained, and the storage failure it met, if any (the results are whole regardless)."""
 
-    Module-level so a worker process can run it. Locks are taken per run, in sorted order, so
-    parallel processes never train the same run twice and never deadlock.
+    results: list[RunResult]
+    trained: int
+    write_failure: str | None = None
+
+
+def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: str,
+                cache_root: Path | None, data_store: Path | None, writable: bool = True
+                ) -> TaskOutcome:
+    """Train the runs among ``keys`` that nobody has stored yet, holding their locks.
+
+    Module-level so a worker process can run it. Locks are taken in sorted order, so parallel
+    processes never train the same run twice and never deadlock. A failed store (no space) does
+    not throw the training away: the results come back with the failure named.
     """
-    cache = RunCache(cache_root)
-    with contextlib.ExitStack() as stack:
-        for key in sorted(keys):
-            stack.enter_context(cache.lock(key))
-        found = {k: cache.load(k) for k in keys}
+    cache = RunCache(cache_root if writable else None)
+    reader = RunCache(cache_root)
+    config_key = stable_hash(config)
+    with reader.locks(keys):
+        found = {k: reader.load(k, seed=s, config_key=config_key) for k, s in zip(keys, seeds)}
         todo = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
         if todo:
             fresh = train_seeds(config, [s for _, s in todo], torch.device(device),
-                                config_key=stable_hash(config), data_store=data_store)
+                                config_key=config_key, data_store=data_store)
             for (k, _), result in zip(todo, fresh):
                 cache.store(k, result)
                 found[k] = result
-    return [found[k] for k in keys], len(todo)
+    return TaskOutcome([found[k] for k in keys], len(todo), cache.write_failure)
 
 
 SPLIT_MIN_WIDTH = 128
@@ -166,6 +183,8 @@ class Runner:
     workers: int = 1
     trained: int = field(default=0)
     reused: int = field(default=0)
+    write_failure: str | None = None
+    _memory: dict[str, RunResult] = field(default_factory=dict, repr=False)
     _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
 
     def seeds_for(self, sweep: Sweep, config: TrainConfig) -> list[int]:
@@ -187,7 +206,9 @@ class Runner:
         for i, (values, config) in enumerate(configs):
             seeds = self.seeds_for(sweep, config)
             keys = [run_key(config, s, self.device) for s in seeds]
-            found = {k: self.cache.load(k) for k in keys}
+            config_key = stable_hash(config)
+            found = {k: self._memory.get(k) or self.cache.load(k, seed=s, config_key=config_key)
+                     for k, s in zip(keys, seeds)}
             slots.append(found)
             missing = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
             if missing:
@@ -196,13 +217,20 @@ class Runner:
         self.reused += done
         labels = [", ".join(f"{k}={v}" for k, v in values.items()) or "base"
                   for values, _ in configs]
-        for i, keys, (results, trained) in self._execute(self._split(tasks)):
-            slots[i].update(zip(keys, results))
-            self.trained += trained
-            self.reused += len(results) - trained
-            done += len(results)
+        for i, keys, outcome in self._execute(self._split(tasks)):
+            slots[i].update(zip(keys, outcome.results))
+            self.trained += outcome.trained
+            self.reused += len(outcome.results) - outcome.trained
+            done += len(outcome.results)
+            if outcome.write_failure and self.write_failure is None:
+                self.write_failure = outcome.write_failure
+                warnings.warn(CacheWriteWarning(
+                    f"could not store run results under {outcome.write_failure}; this session "
+                    f"keeps its results in memory and goes on without storing"), stacklevel=2)
             if progress is not None:
                 progress(labels[i], done, total)
+        for found in slots:
+            self._memory.update(found)
         points = [SweepPoint(values, config, list(found.values()))
                   for (values, config), found in zip(configs, slots)]
         return ResultTable(points)
@@ -222,11 +250,12 @@ class Runner:
             out += [(i, config, missing[j::shares]) for j in range(shares)]
         return out
 
-    def _execute(self, tasks) -> Iterator[tuple[int, list[str], tuple[list[RunResult], int]]]:
+    def _execute(self, tasks) -> Iterator[tuple[int, list[str], TaskOutcome]]:
         """(config index, run keys, what ``_train_task`` returned) per task, as tasks finish."""
         jobs = [(i, [k for k, _ in missing],
-                 (config, [s for _, s in missing], [k for k, _ in missing], self.device.type,
-                  self.cache.root, self.data_store)) for i, config, missing in tasks]
+                 (config, [s for _, s in missing], [k for k, _ in missing], str(self.device),
+                  self.cache.root, self.data_store, self.write_failure is None))
+                for i, config, missing in tasks]
         if self.workers <= 1 or len(jobs) <= 1:
             for i, keys, args in jobs:
                 yield i, keys, _train_task(*args)

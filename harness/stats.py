@@ -35,9 +35,10 @@ part that decided the verdict is named in ``decided_by`` and stands for the clai
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import stats as sps
@@ -460,6 +461,44 @@ def holm(p_values: Sequence[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * p[i]))
         adjusted[i] = running
     return adjusted.tolist()
+
+
+def excluding_diverged(judge: Callable[..., Evidence]) -> Callable[..., Evidence]:
+    """For a claim whose statement is not about training success: a diverged run (its metrics
+    NaN or infinite) is excluded from every sample the judgement receives and counted in
+    ``details['diverged_runs_excluded']``; if a sample is left with fewer than 2 runs the claim
+    is inconclusive, saying so. Never a traceback. Claims where training success is the claim
+    (reaching a minimum, a learning rate, an init) count divergence as failure instead."""
+    @functools.wraps(judge)
+    def judged(*args, **kwargs):
+        excluded = 0
+        smallest = math.inf
+
+        def clean(value):
+            nonlocal excluded, smallest
+            if isinstance(value, (list, tuple)) and value and all(np.ndim(v) == 1
+                                                                  for v in value):
+                return [clean(v) for v in value]  # one sample per sweep point
+            if not isinstance(value, (list, tuple, np.ndarray)):
+                return value
+            arr = np.asarray(value)
+            if arr.ndim != 1 or arr.dtype.kind != "f":  # labels, widths: not measurements
+                return value
+            keep = np.isfinite(arr)
+            excluded += int((~keep).sum())
+            smallest = min(smallest, int(keep.sum()))
+            return arr[keep]
+
+        args = [clean(a) for a in args]
+        kwargs = {k: clean(v) for k, v in kwargs.items()}
+        if excluded and smallest < 2:
+            return undecidable(f"{excluded} diverged run(s) excluded, leaving fewer than 2 runs "
+                               f"in some sample", alpha=0.01, min_effect=math.nan,
+                               n_seeds=int(smallest))
+        evidence = judge(*args, **kwargs)
+        evidence.details["diverged_runs_excluded"] = excluded
+        return evidence
+    return judged
 
 
 def undecidable(reason: str, *, alpha: float, min_effect: float, n_seeds: int) -> Evidence:

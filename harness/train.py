@@ -10,8 +10,10 @@ that saw a non-finite loss.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,20 @@ class RunResult:
         if metric not in self.curves:
             raise KeyError(f"unknown metric {metric!r}; known: {', '.join(self.curves)}")
         return self.curves[metric][-1]
+
+
+@functools.lru_cache(maxsize=8)
+def device_model(device: str) -> str:
+    """The model of the device that computes, for cache keys: results of one CUDA card or CPU
+    model are not another's (kernels and their rounding differ)."""
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        return f"cuda:{torch.cuda.get_device_name(dev)}"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"cpu:{line.split(':', 1)[1].strip()}"
+    return f"cpu:{platform.processor() or platform.machine()}"
 
 
 def resolve_device(device: str) -> torch.device:

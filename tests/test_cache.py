@@ -118,7 +118,8 @@ def test_another_master_seed_misses_the_cache(tmp_path, tiny_sweep):
     assert [r.seed for r in table.points[0].results] != seeds0
 
 
-def test_another_device_type_is_another_key(tiny_config):
+def test_another_device_type_is_another_key(tiny_config, monkeypatch):
+    monkeypatch.setattr(hr, "device_model", lambda device: f"model of {device}")
     cfg = tiny_config()
     assert run_key(cfg, 1, torch.device("cpu")) != run_key(cfg, 1, torch.device("cuda"))
     assert run_key(cfg, 1, CPU) != run_key(cfg, 2, CPU)
@@ -189,17 +190,15 @@ def test_store_is_atomic_and_leaves_no_temporary_files(tmp_path, tiny_sweep, mon
     key = run_key(table.points[0].config, good.seed, CPU)
     cache = RunCache(tmp_path)
 
-    def failing_save(obj, fh):
-        fh.write(b"half a file")
-        raise OSError("disk full")
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(torch, "save", failing_save)
-    with pytest.raises(OSError, match="disk full"):
-        cache.store("ef" + "2" * 30, good)
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert cache.store("ef" + "2" * 30, good) is False
+    assert "No space left on device" in cache.write_failure
     assert not cache.path("ef" + "2" * 30).exists()
     # a failed rewrite leaves the whole old file in place
-    with pytest.raises(OSError, match="disk full"):
-        cache.store(key, table.points[1].results[1])
+    assert RunCache(tmp_path).store(key, table.points[1].results[1]) is False
     monkeypatch.undo()
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     assert cache.load(key).curves == good.curves
@@ -211,15 +210,16 @@ def test_no_cache_stores_nothing_and_always_trains(tmp_path, tiny_sweep, monkeyp
     runner = runner_on(None)
     assert not runner.cache.enabled
     first = runner.run(tiny_sweep)
-    second = runner.run(tiny_sweep)
-    assert runner.trained == 8 and runner.reused == 0
+    assert runner_on(None).run(tiny_sweep) is not None
     assert calls == [2, 2, 2, 2]
-    same_results(first, second)  # deterministic even without a cache
+    second = runner.run(tiny_sweep)  # the session keeps its results in memory
+    assert runner.trained == 4 and runner.reused == 4 and calls == [2, 2, 2, 2]
+    same_results(first, second)
     assert list(tmp_path.iterdir()) == []
     cache = RunCache(None)
     cache.store("ab" * 16, first.points[0].results[0])
     assert cache.load("ab" * 16) is None
-    with cache.lock("anything"):
+    with cache.locks(["anything"]):
         pass
 
 

@@ -61,7 +61,7 @@ FIELD_CHANGES = {
     "model.init": "he", "model.init_scale": 0.5, "model.residual": True, "model.norm": "layer",
     "model.kernel_size": 5,
     "data.name": "angles", "data.n_train": 4001, "data.n_test": 999, "data.label_noise": 0.2,
-    "data.random_labels": True, "data.seed": 43, "data.options": (("root", "/x"),),
+    "data.random_labels": True, "data.seed": 43, "data.options": (("pool", 6000),),
     "data.control": "shuffled_labels",
     "optimizer": "adam", "lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4,
     "schedule": "cosine", "batch_size": 50, "steps": 999, "eval_points": 6, "eval_init": False,
@@ -162,32 +162,6 @@ def test_bad_choice_names_the_value_and_the_allowed_ones(make, bad, allowed):
         assert choice in message
 
 
-@pytest.mark.parametrize("make, what, bad", [
-    (lambda: TrainConfig(lr=0.0), "lr", "0.0"),
-    (lambda: TrainConfig(lr=-1.0), "lr", "-1.0"),
-    (lambda: TrainConfig(lr=float("nan")), "lr", "nan"),
-    (lambda: TrainConfig(momentum=-0.1), "momentum", "-0.1"),
-    (lambda: TrainConfig(weight_decay=-1e-3), "weight_decay", "-0.001"),
-    (lambda: TrainConfig(batch_size=0), "batch_size", "0"),
-    (lambda: TrainConfig(steps=-5), "steps", "-5"),
-    (lambda: TrainConfig(eval_points=0), "eval_points", "0"),
-    (lambda: ModelSpec(width=0), "width", "0"),
-    (lambda: ModelSpec(kind="cnn", depth=0), "depth", "0"),
-    (lambda: ModelSpec(init_scale=-1.0), "init_scale", "-1.0"),
-    (lambda: ModelSpec(kernel_size=0), "kernel_size", "0"),
-    (lambda: DataSpec(n_train=0), "n_train", "0"),
-    (lambda: DataSpec(n_test=-1), "n_test", "-1"),
-    (lambda: DataSpec(label_noise=1.5), "label_noise", "1.5"),
-    (lambda: DataSpec(label_noise=-0.1), "label_noise", "-0.1"),
-])
-def test_bad_numbers_name_the_field_the_value_and_the_bound(make, what, bad):
-    with pytest.raises(ValueError) as err:
-        make()
-    message = str(err.value)
-    assert what in message and bad in message
-    assert any(bound in message for bound in ("> 0", ">= 0", "[0, 1]"))
-
-
 def test_zero_is_allowed_where_it_means_something():
     assert ModelSpec(kind="mlp", depth=0).depth == 0  # a linear model
     assert ModelSpec(init_scale=0.0).init_scale == 0.0
@@ -212,6 +186,6 @@ def test_epochs_and_steps():
 
 
 def test_data_option_lookup():
-    spec = DataSpec(options=(("dim", 5),))
+    spec = DataSpec(name="teacher_student", options=(("dim", 5),))
     assert spec.option("dim") == 5
     assert spec.option("missing", "fallback") == "fallback"
