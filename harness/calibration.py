@@ -117,7 +117,7 @@ def coverage(n: int, *, reps: int, seed: int = 0, level: float = 1 - 2 * ALPHA,
         hits_two += lo <= true <= hi
         lo, hi = mean_of(a, np.exp(0.125) if skewed else 0.0).interval(level)
         hits_one += lo <= 0.0 <= hi
-    return {"welch": hits_two / reps, "one-sample t": hits_one / reps}
+    return {"welch": float(hits_two) / reps, "one-sample t": float(hits_one) / reps}
 
 
 def table(reps: int = 4000) -> list[str]:
