@@ -201,33 +201,25 @@ def welch(a: Sequence[float], b: Sequence[float]) -> TEstimate:
     return TEstimate(float(a.mean() - b.mean()), se, float(df))
 
 
-def _minimum_effect(est: TEstimate, *, test: str, label: str, min_effect: float, alpha: float,
-                    n_seeds: int, details: dict) -> Evidence:
+def _t_evidence(est: TEstimate, *, claim: str, threshold: float, test: str, label: str,
+                alpha: float, n_seeds: int, details: dict) -> Evidence:
+    """Evidence from a t estimate for a claim that the true value lies ``claim`` ('above': a
+    minimum effect; 'below': a bound or margin) ``threshold``."""
     _check_alpha(alpha)
-    _check_positive("min_effect", min_effect)
+    _check_positive("min_effect" if claim == "above" else "margin", threshold)
     level = 1 - 2 * alpha
     lo, hi = est.interval(level)
-    verdict, how = interval_verdict(lo, hi, min_effect)
+    if claim == "above":
+        verdict, how = interval_verdict(lo, hi, threshold)
+        p, p_against = est.p_above(threshold), est.p_below(threshold)
+        details = {**details, "p_vs_zero": est.p_above(0.0)}
+    else:
+        verdict, how = margin_verdict(lo, hi, threshold)
+        p, p_against = est.p_below(threshold), est.p_above(threshold)
     return Evidence(test=test, statistic=est.t, estimate=est.estimate, estimate_label=label,
-                    ci_low=lo, ci_high=hi, ci_level=level, p_value=est.p_above(min_effect),
-                    p_against=est.p_below(min_effect), alpha=alpha, min_effect=min_effect,
-                    n_seeds=n_seeds, verdict=verdict, refuted_as=how,
-                    details={**details, "se": est.se, "df": est.df,
-                             "p_vs_zero": est.p_above(0.0)})
-
-
-def _below_margin(est: TEstimate, *, test: str, label: str, margin: float, alpha: float,
-                  n_seeds: int, details: dict) -> Evidence:
-    _check_alpha(alpha)
-    _check_positive("margin", margin)
-    level = 1 - 2 * alpha
-    lo, hi = est.interval(level)
-    verdict, how = margin_verdict(lo, hi, margin)
-    return Evidence(test=test, statistic=est.t, estimate=est.estimate, estimate_label=label,
-                    ci_low=lo, ci_high=hi, ci_level=level, p_value=est.p_below(margin),
-                    p_against=est.p_above(margin), alpha=alpha, min_effect=margin,
-                    n_seeds=n_seeds, verdict=verdict, refuted_as=how,
-                    details={**details, "se": est.se, "df": est.df})
+                    ci_low=lo, ci_high=hi, ci_level=level, p_value=p, p_against=p_against,
+                    alpha=alpha, min_effect=threshold, n_seeds=n_seeds, verdict=verdict,
+                    refuted_as=how, details={**details, "se": est.se, "df": est.df})
 
 
 def exceeds(values: Sequence[float], reference: float, *, min_effect: float, alpha: float,
@@ -235,18 +227,19 @@ def exceeds(values: Sequence[float], reference: float, *, min_effect: float, alp
     """Does the mean of ``values`` exceed ``reference`` by at least ``min_effect``?
     One-sample t interval."""
     v = _sample(values, "exceeds")
-    return _minimum_effect(mean_of(v, reference), test="one-sample t, minimum effect",
-                           label=label, min_effect=min_effect, alpha=alpha, n_seeds=len(v),
-                           details={"mean": float(v.mean()), "reference": reference})
+    return _t_evidence(mean_of(v, reference), claim="above", threshold=min_effect,
+                       test="one-sample t, minimum effect", label=label, alpha=alpha,
+                       n_seeds=len(v), details={"mean": float(v.mean()), "reference": reference})
 
 
 def difference_exceeds(values: Sequence[float], baseline: Sequence[float], *, min_effect: float,
                        alpha: float, label: str = "mean - baseline mean") -> Evidence:
     """Does mean(values) exceed mean(baseline) by at least ``min_effect``? Welch interval."""
     a, b = _sample(values, "difference_exceeds"), _sample(baseline, "difference_exceeds baseline")
-    return _minimum_effect(welch(a, b), test="Welch t, minimum effect", label=label,
-                           min_effect=min_effect, alpha=alpha, n_seeds=min(len(a), len(b)),
-                           details={"mean": float(a.mean()), "baseline_mean": float(b.mean())})
+    return _t_evidence(welch(a, b), claim="above", threshold=min_effect,
+                       test="Welch t, minimum effect", label=label, alpha=alpha,
+                       n_seeds=min(len(a), len(b)),
+                       details={"mean": float(a.mean()), "baseline_mean": float(b.mean())})
 
 
 def no_worse_than(values: Sequence[float], baseline: Sequence[float], *, margin: float,
@@ -254,9 +247,10 @@ def no_worse_than(values: Sequence[float], baseline: Sequence[float], *, margin:
     """Non-inferiority, lower is better: is mean(values) - mean(baseline) below ``margin``?
     Supported when the Welch interval lies below the margin, refuted when it lies above."""
     a, b = _sample(values, "no_worse_than"), _sample(baseline, "no_worse_than baseline")
-    return _below_margin(welch(a, b), test="Welch t, non-inferiority", label=label,
-                         margin=margin, alpha=alpha, n_seeds=min(len(a), len(b)),
-                         details={"mean": float(a.mean()), "baseline_mean": float(b.mean())})
+    return _t_evidence(welch(a, b), claim="below", threshold=margin,
+                       test="Welch t, non-inferiority", label=label, alpha=alpha,
+                       n_seeds=min(len(a), len(b)),
+                       details={"mean": float(a.mean()), "baseline_mean": float(b.mean())})
 
 
 def equivalent_to(values: Sequence[float], reference: float, *, margin: float, alpha: float,
@@ -405,9 +399,9 @@ def mean_below(values: Sequence[float], bound: float, *, alpha: float,
     """Is the mean of ``values`` below ``bound``? Supported when the one-sample t interval lies
     below it, refuted when it lies above."""
     v = _sample(values, "mean_below")
-    return _below_margin(mean_of(v), test="one-sample t, upper bound", label=label,
-                         margin=bound, alpha=alpha, n_seeds=len(v),
-                         details={"mean": float(v.mean())})
+    return _t_evidence(mean_of(v), claim="below", threshold=bound,
+                       test="one-sample t, upper bound", label=label, alpha=alpha,
+                       n_seeds=len(v), details={"mean": float(v.mean())})
 
 
 def trend(values_by_point: Sequence[Sequence[float]], *, direction: str, min_effect: float,

@@ -643,24 +643,17 @@ def test_a_budget_that_cannot_decide_is_a_skip_with_its_reason(pytester):
 
 
 def test_holm_marks_a_verdict_that_would_change(pytester):
-    project(pytester, test_holm='''
-        @claim("H1-strong", section="S", quote="q", statement="s")
-        def test_strong(decide):
-            decide(evidence("supported", p=0.0001))
-
-        @claim("H2-weak", section="S", quote="q", statement="s")
-        def test_weak(decide):
-            decide(evidence("supported", p=0.008))
-    ''')
-    result = pytester.runpytest(*cache_args(pytester))
-    _, rows = verdict_table(result.outlines)
+    claim_body = '''
+        @claim("{cid}", section="S", quote="q", statement="s")
+        def test_{name}(decide):
+            decide(evidence("supported", p={p}))
+    '''
+    project(pytester, test_holm=claim_body.format(cid="H1-strong", name="strong", p=0.0001)
+            + claim_body.format(cid="H2-weak", name="weak", p=0.008))
+    _, rows = verdict_table(pytester.runpytest(*cache_args(pytester)).outlines)
     assert rows["H1-strong"]["p Holm"] == "2.00e-04"
     assert rows["H2-weak"]["p Holm"] == "0.008"
-    project(pytester, test_holm2='''
-        @claim("H3-weak", section="S", quote="q", statement="s")
-        def test_weak(decide):
-            decide(evidence("supported", p=0.009))
-    ''')
+    project(pytester, test_holm2=claim_body.format(cid="H3-weak", name="weak", p=0.009))
     result = pytester.runpytest(*cache_args(pytester))
     _, rows = verdict_table(result.outlines)
     assert rows["H1-strong"]["p Holm"] == "3.00e-04"

@@ -337,17 +337,12 @@ def test_lock_files_do_not_pile_up(tmp_path):
     assert len(list((tmp_path / "locks").iterdir())) <= 256
 
 
-def test_files_follow_the_umask_so_a_group_can_share_the_cache(stored):
+@pytest.mark.parametrize("umask, mode", [(0o002, 0o664), (0o077, 0o600)])
+def test_files_follow_the_umask_so_a_group_can_share_the_cache(stored, umask, mode):
     cache, key, result, _, _ = stored
-    old = os.umask(0o002)
+    old = os.umask(umask)
     try:
         assert cache.store(key, result)
-        assert cache.path(key).stat().st_mode & 0o777 == 0o664
-    finally:
-        os.umask(old)
-    old = os.umask(0o077)
-    try:
-        assert cache.store(key, result)
-        assert cache.path(key).stat().st_mode & 0o777 == 0o600
+        assert cache.path(key).stat().st_mode & 0o777 == mode
     finally:
         os.umask(old)
