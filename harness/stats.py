@@ -337,7 +337,7 @@ def all_of(parts: dict[str, Evidence]) -> Evidence:
     refuting = [n for n, e in parts.items() if e.verdict == REFUTED and p_against[n] < alpha]
     unsupported = [n for n, e in parts.items() if e.verdict != SUPPORTED]
     if refuting:
-        verdict, decided_by = REFUTED, min(refuting, key=lambda n: parts[n].p_against)
+        verdict, decided_by = REFUTED, refuting[0]
     elif unsupported:
         verdict, decided_by = INCONCLUSIVE, unsupported[0]
     else:
