@@ -115,6 +115,7 @@ def claim_spec(item: pytest.Item) -> ClaimSpec | None:
     return spec
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k deselects, so claim ids are keywords
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     seen: dict[str, str] = {}
@@ -128,6 +129,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 f"claim id {spec.id!r} is declared twice: {seen[spec.id]} and {item.nodeid}")
         seen[spec.id] = item.nodeid
         specs.append(spec)
+        item.extra_keyword_matches.add(spec.id)  # pytest claims/ -k K1-width
         marker = expected_failure(spec)
         if marker is not None:
             item.add_marker(marker)

@@ -476,6 +476,24 @@ def test_sweep_follows_the_grid_and_reuses_cached_runs(pytester, torch_warm):
     assert not (pytester.path / "unused").exists()
 
 
+def test_claim_ids_select_with_k(pytester):
+    project(pytester, test_ids='''
+        @claim("A1-first", section="S", quote="q", statement="s")
+        def test_one(decide):
+            decide(evidence("supported"))
+
+        @claim("B2-second", section="S", quote="q", statement="s")
+        def test_two(decide):
+            decide(evidence("supported"))
+    ''')
+    result = pytester.runpytest("-k", "B2-second", *cache_args(pytester))
+    result.assert_outcomes(passed=1)
+    _, rows = verdict_table(result.outlines)
+    assert list(rows) == ["B2-second"]
+    result = pytester.runpytest("-k", "A1-first or B2-second", *cache_args(pytester))
+    result.assert_outcomes(passed=2)
+
+
 def test_a_new_design_version_draws_fresh_seeds(pytester, torch_warm):
     """Raising ``design=`` after a result was seen must not confirm the new design on the
     seeds that suggested it."""
