@@ -525,11 +525,12 @@ PROGRESS_LINES = [r"^\s+P1-progress: 1/2 runs \(model\.width=2\)$",
 def test_progress_lines_follow_verbosity(pytester, torch_warm):
     # with -s, so that this checks verbosity alone (capture: see the xfail test below)
     project(pytester, test_progress=PROGRESS_CLAIM)
-    loud = pytester.runpytest("-s", "--claims-no-cache")
+    # one worker: with two, the configs finish in either order and so do the progress lines
+    loud = pytester.runpytest("-s", "--claims-no-cache", "--claims-workers", "1")
     loud.assert_outcomes(passed=1)
     loud.stdout.re_match_lines(PROGRESS_LINES)
 
-    quiet = pytester.runpytest("-s", "-q", "--claims-no-cache")
+    quiet = pytester.runpytest("-s", "-q", "--claims-no-cache", "--claims-workers", "1")
     quiet.assert_outcomes(passed=1)
     assert "P1-progress:" not in quiet.stdout.str()
 
@@ -538,7 +539,7 @@ def test_progress_is_visible_under_default_capture(pytester):
     # a real process: in-process pytester runs do not reproduce pytest's fd capture faithfully
     project(pytester, test_progress=PROGRESS_CLAIM)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--claims-no-cache",
-                                           timeout=120)
+                                           "--claims-workers", "1", timeout=120)
     result.assert_outcomes(passed=1)
     result.stdout.re_match_lines(PROGRESS_LINES)
 
