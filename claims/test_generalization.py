@@ -342,10 +342,10 @@ def peak_then_descent(train_error_by_width, test_error_by_width, widths: Sequenc
     """
     threshold = interpolation_width(train_error_by_width, widths)
     n = min(len(e) for e in test_error_by_width)
-    at = list(widths).index(threshold) if threshold is not None else None
-    peak = at - 1 if at is not None else None
-    narrower = [i for i in range(peak or 0) if 2 * widths[i] <= widths[peak or 0]]
-    if at is None or not narrower or at == len(widths) - 1:
+    at = list(widths).index(threshold) if threshold is not None else 0
+    peak = at - 1
+    narrower = [i for i in range(max(peak, 0)) if 2 * widths[i] <= widths[peak]]
+    if not narrower or at == len(widths) - 1:
         return undecidable(f"interpolation width {threshold} leaves no narrower and wider nets "
                            f"around its peak", alpha=ALPHA, min_effect=PEAK_EFFECT, n_seeds=n)
     errors = [np.asarray(e) for e in test_error_by_width]

@@ -29,8 +29,9 @@ SUBFOLDERS = ("runs", "locks", "data")
 class RunCache:
     """Results under ``root/runs/<key[:2]>/<key>.pt``; ``root=None`` disables storage."""
 
-    def __init__(self, root: Path | str | None):
+    def __init__(self, root: Path | str | None, *, writable: bool = True):
         self.root = Path(root) if root is not None else None
+        self.writable = writable
         self.write_failure: str | None = None
 
     @property
@@ -66,9 +67,10 @@ class RunCache:
         return result
 
     def store(self, key: str, result: RunResult) -> bool:
-        """Store a result; False (and ``write_failure`` set, further stores skipped) when the
-        folder cannot take it."""
-        if self.root is None or self.write_failure is not None:
+        """Store a result; False when storing is off (``writable=False``, after a failure this
+        session) or the folder cannot take it (then ``write_failure`` names why and further
+        stores are skipped)."""
+        if self.root is None or not self.writable or self.write_failure is not None:
             return False
         path = self.path(key)
         buffer = io.BytesIO()

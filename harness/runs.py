@@ -8,8 +8,8 @@ unless claims deliberately share a sweep under a common name, in which case they
 from __future__ import annotations
 
 import itertools
-import warnings
 import multiprocessing as mp
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,11 +144,10 @@ def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: 
     processes never train the same run twice and never deadlock. A failed store (no space) does
     not throw the training away: the results come back with the failure named.
     """
-    cache = RunCache(cache_root if writable else None)
-    reader = RunCache(cache_root)
+    cache = RunCache(cache_root, writable=writable)
     config_key = stable_hash(config)
-    with reader.locks(keys):
-        found = {k: reader.load(k, seed=s, config_key=config_key) for k, s in zip(keys, seeds)}
+    with cache.locks(keys):
+        found = {k: cache.load(k, seed=s, config_key=config_key) for k, s in zip(keys, seeds)}
         todo = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
         if todo:
             fresh = train_seeds(config, [s for _, s in todo], torch.device(device),
