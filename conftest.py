@@ -1,2 +1,2 @@
-"""Loads the deepclaims plugin for every test under this root (claims and harness tests)."""
-pytest_plugins = ["harness.plugin"]
+"""The deepclaims plugin is not loaded here: the installed package registers it as a pytest11
+entry point (``pip install -e .``), for this repository and for any lab's own claims alike."""

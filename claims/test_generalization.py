@@ -13,6 +13,7 @@ from harness.claim import Undecided, claim
 from harness.classic import polynomial_sweep
 from harness.config import DataSpec, ModelSpec, TrainConfig, epochs_to_steps
 from harness.models import build_model
+from harness.reporting.figures import Figure, Panel, Series
 from harness.stats import (Evidence, all_of, any_of, difference_exceeds, equivalent_to,
                            excluding_diverged, mean_below, no_worse_than, trend, undecidable)
 
@@ -98,7 +99,16 @@ def test_gap_shrinks_as_the_training_set_grows(sweep, budget, runner, claim_info
                  "network": gap_shrinks_with_n(gaps, NETWORK_SIZES, min_effect=0.02)})
     ev.details["network_train_error_by_n"] = {
         str(n): float(np.mean(p.metric("train_error"))) for n, p in zip(NETWORK_SIZES, net.points)}
-    decide(ev)
+    theory = Series.of("theory 2σ²·9/n", CLASSIC_SIZES,
+                       [2 * POLY_NOISE ** 2 * 9 / n for n in CLASSIC_SIZES], style="dashed")
+    decide(ev, figure=Figure(
+        "The generalization gap shrinks as the training set grows, for least squares (left, "
+        "with the textbook expectation) and for an MLP (right). " + Figure.BANDS,
+        (Panel.of("training samples n", "gap (prediction - training MSE)", CLASSIC_SIZES,
+                  {"degree-8 polynomial": classic}, extra=(theory,), log_x=True,
+                  title="classic: polynomial least squares"),
+         Panel.of("training samples n", "gap (test - training error)", NETWORK_SIZES,
+                  {"MLP, width 256": gaps}, log_x=True, title="network: MNIST-1D"))))
 
 
 DEGREES = (1, 3, 5, 7, 9, 11, 13, 15)
@@ -137,7 +147,13 @@ def test_gap_grows_with_degrees_of_freedom(budget, runner, claim_info, decide):
         polynomial_data(30), grid={"degree": DEGREES},
         replicates=budget.pick(quick=20, standard=40, full=100),
         master_seed=runner.master_seed, namespace=claim_info.namespace)]
-    decide(gap_grows_with_degree(gaps))
+    theory = Series.of("theory 2σ²(d+1)/n", DEGREES,
+                       [2 * POLY_NOISE ** 2 * (d + 1) / 30 for d in DEGREES], style="dashed")
+    decide(gap_grows_with_degree(gaps), figure=Figure(
+        "The gap of polynomial least squares grows with its degrees of freedom, as the "
+        "textbook's optimism 2σ²·df/n says. " + Figure.BANDS,
+        (Panel.of("polynomial degree d", "gap (prediction - training MSE)", DEGREES,
+                  {"n = 30": gaps}, extra=(theory,)),)))
 
 
 # Two-hidden-layer ReLU MLPs past their interpolation threshold: a pilot (2 seeds) found
@@ -195,7 +211,15 @@ def test_gap_does_not_grow_with_width_after_interpolation(sweep, budget, decide)
     narrowest = runs.points[0].config
     ratio = build_model(narrowest.model, (40,), 10).n_params() / narrowest.data.n_train
     assert ratio >= 5, f"design error: narrowest net has only {ratio:.1f}× parameters per sample"
-    decide(gap_does_not_grow_with_width(runs.metric("train_error"), runs.metric("test_error")))
+    gaps = [te - tr for te, tr in zip(runs.metric("test_error"), runs.metric("train_error"))]
+    decide(gap_does_not_grow_with_width(runs.metric("train_error"), runs.metric("test_error")),
+           figure=Figure(
+               "Past interpolation (training error zero) the gap does not grow as the "
+               "parameters grow 12-fold. " + Figure.BANDS,
+               (Panel.of("hidden units per layer (2 layers)", "error", OVERPARAMETERIZED_WIDTHS,
+                         {"gap (test - training error)": gaps,
+                          "training error": runs.metric("train_error")},
+                         dashed=("training error",), log_x=True),)))
 
 
 LINEAR_SWEEP = "linear-mnist1d"
@@ -269,8 +293,20 @@ def test_networks_memorize_random_labels(sweep, budget, decide):
                  shared_as=WIDTH_SWEEP).points[-1]
     linear = linear_model_runs(sweep, budget)
     unfitted = np.nan_to_num(random.metric("train_error"), nan=1.0)  # diverged: did not memorize
+    steps, fitting = random.curve("train_error")
     decide(memorizes_random_labels(unfitted, 1 - random.metric("test_error"),
-                                   1 - true.metric("test_error"), 1 - linear.metric("test_error")))
+                                   1 - true.metric("test_error"), 1 - linear.metric("test_error")),
+           figure=Figure(
+               "The same 1024-unit MLP fits random labels (left) and then predicts at chance, "
+               "while on true labels it beats a linear model (right). " + Figure.BANDS,
+               (Panel.of("Adam step", "training error", steps,
+                         {"random labels": fitting}, title="fitting random labels"),
+                Panel.of("", "test accuracy",
+                         ("net, random labels", "net, true labels", "linear, true labels"),
+                         {"test accuracy": [1 - random.metric("test_error"),
+                                            1 - true.metric("test_error"),
+                                            1 - linear.metric("test_error")]},
+                         lines=[(CHANCE, "chance")], title="test accuracy"))))
 
 
 @claim("G5-few-samples", section=SECTION,
@@ -300,7 +336,13 @@ def test_overparameterized_networks_generalize(sweep, budget, decide):
     linear = linear_model_runs(sweep, budget)
     ev = beats_a_linear_model(1 - widest.metric("test_error"), 1 - linear.metric("test_error"))
     ev.details["params_per_sample"] = ratio
-    decide(ev)
+    decide(ev, figure=Figure(
+        f"A net with {ratio:.0f} parameters per training sample generalizes far better than a "
+        "linear model trained alike. " + Figure.BANDS,
+        (Panel.of("", "test accuracy", ("MLP, width 1024", "linear softmax"),
+                  {"test accuracy": [1 - widest.metric("test_error"),
+                                     1 - linear.metric("test_error")]},
+                  lines=[(CHANCE, "chance")]),)))
 
 
 # Double descent at the catalog's scale: the MNIST-1D notebook's setting (4000 training samples,
@@ -404,4 +446,11 @@ def test_double_descent_with_label_noise(sweep, budget, decide):
                      "spreads); the standard budget's 16 give 1.0"), standard=16, full=32),
                  grid={"model.width": DOUBLE_DESCENT_WIDTHS})
     decide(peak_then_descent(runs.metric("train_error"), runs.metric("test_error"),
-                             list(DOUBLE_DESCENT_WIDTHS)))
+                             list(DOUBLE_DESCENT_WIDTHS)), figure=Figure(
+        "Double descent with 15 % label noise: test error peaks at the last width that does not "
+        "fit the noisy training labels, then falls. " + Figure.BANDS,
+        (Panel.of("hidden units per layer (2 layers)", "error", DOUBLE_DESCENT_WIDTHS,
+                  {"test error": runs.metric("test_error"),
+                   "training error": runs.metric("train_error")},
+                  dashed=("training error",), log_x=True,
+                  lines=[(INTERPOLATION_MARGIN, "interpolation: training error 1 %")]),)))

@@ -7,6 +7,7 @@ import numpy as np
 
 from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
+from harness.reporting.figures import Figure, Panel
 from harness.stats import Evidence, excluding_diverged, rate_exceeds, trend
 
 from .recipes import WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
@@ -46,7 +47,13 @@ def test_bigger_networks_perform_better(sweep, budget, decide):
     """
     runs = sweep(WIDTH_RECIPE, seeds=budget.pick(**WIDTH_SEEDS), grid={"model.width": WIDTHS},
                  shared_as=WIDTH_SWEEP)
-    decide(width_lowers_test_error(runs.metric("test_error")))
+    decide(width_lowers_test_error(runs.metric("test_error")), figure=Figure(
+        "Test error falls with width all the way to the widest net, while training error goes "
+        "to zero. " + Figure.BANDS,
+        (Panel.of("hidden units (width)", "error", WIDTHS,
+                  {"test error": runs.metric("test_error"),
+                   "training error": runs.metric("train_error")},
+                  dashed=("training error",), log_x=True),)))
 
 
 # Plain SGD (no momentum, constant rate, no weight decay) on a wide two-hidden-layer MLP: 78 k
@@ -110,7 +117,16 @@ def test_plain_sgd_reaches_a_global_minimum(sweep, budget, decide):
     """
     runs = sweep(SGD_GLOBAL_RECIPE, seeds=budget.pick(quick=12, standard=12, full=24))
     point = runs.only()
-    decide(sgd_reaches_global_minimum(point.metric("train_error"), point.metric("train_loss")))
+    steps, losses = point.curve("train_loss")
+    _, errors = point.curve("train_error")
+    decide(sgd_reaches_global_minimum(point.metric("train_error"), point.metric("train_loss")),
+           figure=Figure(
+               "Training loss and error of plain SGD over training, against the bounds that "
+               "count as the global minimum. " + Figure.BANDS,
+               (Panel.of("SGD step", "training loss (nats)", steps, {"training loss": losses},
+                         lines=[(TRAIN_LOSS_BOUND, "bound 0.05 nats")]),
+                Panel.of("SGD step", "training error", steps, {"training error": errors},
+                         lines=[(TRAIN_ERROR_BOUND, "bound 0.5 %")]))))
 
 
 # Depth at fixed width: MLPs of 64 units per hidden layer, plain and residual, trained like the
@@ -182,7 +198,15 @@ def test_deeper_plain_networks_perform_better(sweep, budget, decide):
                              "default": by_depth(default, "test_error")},
         train_error_by_depth={"he": by_depth(he, "train_error"),
                               "default": by_depth(default, "train_error")})
-    decide(ev)
+    decide(ev, figure=Figure(
+        "Plain MLPs: test error rises past two or three hidden layers with either init; with He "
+        "init every deep net fits its training set (overfitting), with the default init deep "
+        "nets also train worse (degradation). " + Figure.BANDS,
+        tuple(Panel.of("hidden layers (depth)", "error", DEPTHS,
+                       {"test error": arm.metric("test_error"),
+                        "training error": arm.metric("train_error")},
+                       dashed=("training error",), title=title)
+              for arm, title in ((he, "He init (judged)"), (default, "PyTorch default init")))))
 
 
 @claim("K1-depth-residual", section=f"{SECTION} 1",
@@ -207,4 +231,9 @@ def test_deeper_residual_networks_perform_better(sweep, budget, decide):
                  shared_as=DEPTH_SWEEP)
     ev = depth_lowers_test_error(runs.metric("test_error"))
     ev.details.update(train_error_by_depth=by_depth(runs, "train_error"))
-    decide(ev)
+    decide(ev, figure=Figure(
+        "Residual MLPs: test error keeps falling as layers are added. " + Figure.BANDS,
+        (Panel.of("hidden layers (depth)", "error", DEPTHS,
+                  {"test error": runs.metric("test_error"),
+                   "training error": runs.metric("train_error")},
+                  dashed=("training error",)),)))

@@ -1,15 +1,19 @@
-"""The pytest plugin: options, the claim marker, fixtures, and the verdict summary.
+"""The pytest plugin: options, the claim marker, fixtures, and hooks.
 
-Thin on purpose: the science lives in the other modules. Evidence travels on each test report's
-``user_properties``, so it reaches junit XML and survives pytest-xdist, and the summary is built
-from reports only.
+Thin on purpose: the science lives in the other modules, the records and files in
+``harness.reporting``. What a claim measured travels on its test report's ``user_properties``
+(so it reaches junit XML and survives pytest-xdist); the session object
+(``reporting.session.ClaimSession``) reads each report once, and the verdict table, the results
+file, the report and the baseline comparison all read the session record it builds.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as _dt
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,15 +22,26 @@ import torch
 
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
-from .config import TrainConfig
-from .report import ClaimRow, catalog_lines, evidence_lines, summary_lines
+from .config import TrainConfig, stable_hash
+from .reporting.benchmarks import read_benchmarks
+from .reporting.compare import Comparison, compare, comparison_lines
+from .reporting.document import write_report
+from .reporting.figures import Figure
+from .reporting.records import SchemaError, SessionRecord
+from .reporting.saved import NAME, autosave_name, find_saved, read_results, save
+from .reporting.session import (EVIDENCE, FIGURE, RUNS, SPEC, ClaimSession)
+from .reporting.table import catalog_lines, evidence_lines, summary_lines
 from .runs import ResultTable, Runner, Sweep
 from .seeding import derive_seed, numpy_rng
 from .stats import Evidence
 from .storage import check_writable_folder
-from .train import resolve_device
+from .train import device_model, resolve_device
 
 RUNNER = pytest.StashKey[Runner]()
+SESSION = pytest.StashKey[ClaimSession]()
+STARTED = pytest.StashKey[tuple]()
+OUTCOME = pytest.StashKey[dict]()
+POSITION = pytest.StashKey[int]()
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -49,6 +64,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claims-list", action="store_true", default=False,
                     help="print the claim catalog (id, section, expected verdict, statement) "
                          "and exit")
+    group.addoption("--claims-report", default=None, metavar="DIR",
+                    help="write results.json, report.md, report.html and figures/ to DIR "
+                         "(default: no report)")
+    group.addoption("--claims-storage", default=None, metavar="PATH",
+                    help="folder of saved sessions (default: <rootdir>/.claims-results)")
+    group.addoption("--claims-save", default=None, metavar="NAME",
+                    help="save this session's results as <storage>/NNNN_NAME.json, never "
+                         "overwriting (default: off)")
+    group.addoption("--claims-autosave", action="store_true", default=False,
+                    help="save this session's results as <storage>/NNNN_<commit>_<date>.json "
+                         "(default: off)")
+    group.addoption("--claims-compare", nargs="?", const="latest", default=None,
+                    metavar="RUN|PATH",
+                    help="compare every claim with a saved session: its number, its name, a "
+                         "path, or nothing for the latest (default: off)")
+    group.addoption("--claims-compare-fail", action="store_true", default=False,
+                    help="fail the session if a verdict flipped or an estimate moved outside "
+                         "the baseline's interval the bad way; implies --claims-compare "
+                         "(default: off)")
+    group.addoption("--claims-benchmarks", default=None, metavar="JSON",
+                    help="a pytest-benchmark JSON rendered as the report's performance "
+                         "section (default: none)")
 
 
 def _workers(value: str) -> str | int:
@@ -97,6 +134,40 @@ def pytest_configure(config: pytest.Config) -> None:
         cache=RunCache(root), device=device, master_seed=config.getoption("claims_seed"),
         data_store=root / "data" if root else None, workers=_auto_workers(config, device),
     )
+    config.stash[SESSION] = ClaimSession()
+    config.stash[OUTCOME] = {}
+    if not hasattr(config, "workerinput"):
+        _check_output_options(config)
+
+
+def _storage(config: pytest.Config) -> Path:
+    return Path(config.getoption("claims_storage") or config.rootpath / ".claims-results")
+
+
+def _check_output_options(config: pytest.Config) -> None:
+    """Usage errors before anything trains, naming the bad value."""
+    name = config.getoption("claims_save")
+    if name is not None and not NAME.match(name):
+        raise pytest.UsageError(f"--claims-save {name!r}: use only letters, digits, '.', '_' "
+                                f"and '-'")
+    if config.getoption("claims_compare_fail") and config.getoption("claims_compare") is None:
+        config.option.claims_compare = "latest"
+    folders = []
+    if config.getoption("claims_report"):
+        folders.append(("--claims-report", Path(config.getoption("claims_report"))))
+    if name is not None or config.getoption("claims_autosave"):
+        folders.append(("--claims-storage", _storage(config)))
+    for option, folder in folders:
+        try:
+            check_writable_folder(folder)
+        except ValueError as err:
+            raise pytest.UsageError(f"{option} is not usable: {err}") from None
+    bench = config.getoption("claims_benchmarks")
+    if bench:
+        try:
+            read_benchmarks(Path(bench))
+        except SchemaError as err:
+            raise pytest.UsageError(f"--claims-benchmarks: {err}") from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -128,6 +199,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             raise pytest.UsageError(
                 f"claim id {spec.id!r} is declared twice: {seen[spec.id]} and {item.nodeid}")
         seen[spec.id] = item.nodeid
+        item.stash[POSITION] = len(specs)
         specs.append(spec)
         item.extra_keyword_matches.add(spec.id)  # pytest claims/ -k K1-width
         marker = expected_failure(spec)
@@ -145,6 +217,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if spec is not None:
         item.user_properties.append(("claim_id", spec.id))
         item.user_properties.append(("claim_expected", spec.expected))
+        item.user_properties.append((SPEC, json.dumps({
+            "section": spec.section, "quote": spec.quote, "statement": spec.statement,
+            "refs": list(spec.refs), "expected": spec.expected, "reason": spec.reason,
+            "deviation": spec.deviation, "design": spec.design, "namespace": spec.namespace,
+            "position": item.stash.get(POSITION, 0)},
+            ensure_ascii=False)))
 
 
 # -- fixtures -------------------------------------------------------------------------------
@@ -197,21 +275,52 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
             shared_as: str | None = None) -> ResultTable:
         spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace)
         trained, reused = runner.trained, runner.reused
+        table = None
         try:
-            return runner.run(spec, progress=progress)
+            table = runner.run(spec, progress=progress)
+            return table
         finally:
-            request.node.user_properties.append(("claim_runs", json.dumps(
-                {"trained": runner.trained - trained, "reused": runner.reused - reused})))
+            request.node.user_properties.append((RUNS, json.dumps({
+                "trained": runner.trained - trained, "reused": runner.reused - reused,
+                **_sweep_record(spec, table)})))
 
     return run
 
 
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+
+def _sweep_record(spec: Sweep, table: ResultTable | None) -> dict:
+    """What the results file keeps of a sweep: per point its grid values, config hash, run
+    seeds and the per-seed final value of every metric; and the training time it stands for."""
+    if table is None:
+        return {"namespace": spec.namespace, "points": []}
+    points, seconds, steps = [], 0.0, 0
+    for p in table.points:
+        metrics = p.results[0].curves if p.results else {}
+        points.append({
+            "values": {k: _plain(v) for k, v in p.values.items()},
+            "config_key": stable_hash(p.config), "seeds": [r.seed for r in p.results],
+            "final": {m: [float(r.final(m)) for r in p.results] for m in metrics}})
+        seconds += sum(r.seconds for r in p.results)
+        steps += p.config.steps * len(p.results)
+    return {"namespace": spec.namespace, "points": points, "train_seconds": seconds,
+            "train_steps": steps}
+
+
 @pytest.fixture
 def decide(request: pytest.FixtureRequest, claim_info: ClaimSpec) -> Callable[[Evidence], None]:
-    """Record the claim's evidence on its report, then pass only if it is supported."""
+    """``decide(evidence, figure=None)``: record the claim's evidence (and the data behind its
+    figure) on its report, then pass only if it is supported."""
 
-    def record(evidence: Evidence) -> None:
-        request.node.user_properties.append(("claim_evidence", json.dumps(evidence.to_dict())))
+    def record(evidence: Evidence, figure: Figure | None = None) -> None:
+        if figure is not None:
+            if not isinstance(figure, Figure):
+                raise TypeError(f"figure must be a harness.reporting.figures.Figure, got "
+                                f"{type(figure).__name__}")
+            request.node.user_properties.append((FIGURE, json.dumps(figure.to_dict())))
+        request.node.user_properties.append((EVIDENCE, json.dumps(evidence.to_dict())))
         raise_for(evidence.verdict,
                   f"{claim_info.id} is {evidence.verdict_words}: {claim_info.statement}\n"
                   + "\n".join(evidence_lines(evidence)))
@@ -233,39 +342,91 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                            "a claim must record a verdict")
 
 
-def _claim_rows(tr) -> list[ClaimRow]:
-    rows: dict[str, ClaimRow] = {}
-    for category, reports in tr.stats.items():
-        for rep in reports:
-            props = dict(getattr(rep, "user_properties", []) or [])
-            if "claim_id" not in props or getattr(rep, "when", None) not in ("setup", "call"):
-                continue
-            cid = props["claim_id"]
-            row = rows.setdefault(cid, ClaimRow(cid, props.get("claim_expected", "?"), "", 0.0))
-            if rep.when == "call" or not row.outcome:
-                row.outcome = category or "passed"
-            if category == "skipped" and isinstance(rep.longrepr, tuple):
-                row.skip_reason = str(rep.longrepr[2]).removeprefix("Skipped: ")
-            row.seconds += rep.duration
-            if "claim_evidence" in props:
-                row.evidence = json.loads(props["claim_evidence"])
-    return list(rows.values())
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[STARTED] = (_dt.datetime.now(_dt.timezone.utc), time.monotonic())
+    if not hasattr(session.config, "workerinput"):
+        session.config.pluginmanager.register(_ReportReader(session.config),
+                                              "deepclaims-report-reader")
+
+
+class _ReportReader:
+    """Hands every test report to the session object (in the controller under xdist, whose
+    reports arrive from the workers with their user properties)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        category = self.config.hook.pytest_report_teststatus(report=report,
+                                                             config=self.config)[0]
+        self.config.stash[SESSION].add(report, category or report.outcome)
+
+
+def _session_record(config: pytest.Config) -> SessionRecord:
+    started, clock = config.stash[STARTED]
+    runner = config.stash[RUNNER]
+    return config.stash[SESSION].record(
+        master_seed=config.getoption("claims_seed"), budget=config.getoption("claims_budget"),
+        device=str(runner.device), device_model=device_model(str(runner.device)),
+        started=started, duration_s=time.monotonic() - clock, root=config.rootpath)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Build the session record; compare it with a baseline, save it, write the report."""
+    config = session.config
+    if hasattr(config, "workerinput") or STARTED not in config.stash:
+        return
+    if not config.stash[SESSION].records:
+        return
+    record = _session_record(config)
+    outcome = config.stash[OUTCOME]
+    outcome["record"] = record
+    ref = config.getoption("claims_compare")
+    if ref is not None:
+        try:
+            path = find_saved(_storage(config), ref)
+            outcome["comparison"] = compare(read_results(path), record, baseline=str(path))
+        except (FileNotFoundError, SchemaError) as err:
+            outcome["compare_error"] = str(err)
+        failing = (outcome.get("compare_error")
+                   or outcome.get("comparison") and outcome["comparison"].regressions)
+        if config.getoption("claims_compare_fail") and failing:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    name = config.getoption("claims_save") or (
+        autosave_name(record) if config.getoption("claims_autosave") else None)
+    if name:
+        outcome["saved"] = save(record, _storage(config), name)
+    report_dir = config.getoption("claims_report")
+    if report_dir:
+        bench = config.getoption("claims_benchmarks")
+        outcome["report"] = write_report(record, Path(report_dir),
+                                         read_benchmarks(Path(bench)) if bench else None)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    rows = _claim_rows(terminalreporter)
-    if not rows:
+    outcome = config.stash.get(OUTCOME, {})
+    record: SessionRecord | None = outcome.get("record")
+    if record is None:
         return
-    terminalreporter.section("claim verdicts")
-    for line in summary_lines(rows):
-        terminalreporter.write_line(line)
-    trained = reused = 0
-    for reports in terminalreporter.stats.values():
-        for rep in reports:
-            if getattr(rep, "when", None) != "call":
-                continue
-            for key, value in getattr(rep, "user_properties", []) or []:
-                if key == "claim_runs":
-                    counts = json.loads(value)
-                    trained, reused = trained + counts["trained"], reused + counts["reused"]
-    terminalreporter.write_line(f"runs trained: {trained}; runs read from the cache: {reused}")
+    tr = terminalreporter
+    tr.section("claim verdicts")
+    for line in summary_lines(record.claims.values()):
+        tr.write_line(line)
+    totals = record.totals
+    tr.write_line(f"runs trained: {totals['runs_trained']}; runs read from the cache: "
+                  f"{totals['runs_reused']}")
+    comparison: Comparison | None = outcome.get("comparison")
+    if comparison is not None or "compare_error" in outcome:
+        tr.section("claim comparison")
+        if comparison is not None:
+            for line in comparison_lines(comparison):
+                tr.write_line(line, red=bool(comparison.regressions) and line.startswith(
+                    tuple(c.id + " " for c in comparison.regressions)))
+        else:
+            tr.write_line(f"no comparison: {outcome['compare_error']}", red=True)
+    if "saved" in outcome:
+        tr.write_line(f"results saved: {outcome['saved']}")
+    if "report" in outcome:
+        paths = outcome["report"]
+        tr.write_line(f"report: {paths['html']} and {paths['markdown']}; results: "
+                      f"{paths['results']}")

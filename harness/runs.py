@@ -89,6 +89,11 @@ class SweepPoint:
     def metric(self, name: str) -> np.ndarray:
         return np.array([r.final(name) for r in self.results])
 
+    def curve(self, name: str) -> tuple[list[int], list[list[float]]]:
+        """``name`` over training: the evaluation steps, and per step one value per seed."""
+        steps = list(self.results[0].steps)
+        return steps, [[r.curves[name][j] for r in self.results] for j in range(len(steps))]
+
 
 @dataclass
 class ResultTable:

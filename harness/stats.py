@@ -47,6 +47,8 @@ SUPPORTED, REFUTED, INCONCLUSIVE = "supported", "refuted", "inconclusive"
 VERDICTS = (SUPPORTED, REFUTED, INCONCLUSIVE)
 NEGLIGIBLE, REVERSED, BEYOND_MARGIN = "negligible", "reversed", "beyond the margin"
 REFUTATIONS = (NEGLIGIBLE, REVERSED, BEYOND_MARGIN)
+ABOVE, BELOW, WITHIN = "above", "below", "within"
+DIRECTIONS = (ABOVE, BELOW, WITHIN)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class Evidence:
     ``p_value`` is the p of the test that supports (H0: the claim is false at its boundary),
     ``p_against`` the p of the test that refutes (H0: the claim holds at its boundary).
     ``refuted_as`` says how a refuted claim failed (one of ``REFUTATIONS``), ``decided_by`` which
-    part of a combined claim decided it.
+    part of a combined claim decided it. ``claim_direction`` says where the claim wants the
+    estimate (``DIRECTIONS``: above its threshold, below its bound, within its margins), so a
+    baseline comparison knows which way a move is bad; empty when nothing was decided.
     """
 
     test: str
@@ -75,6 +79,7 @@ class Evidence:
     refuted_as: str = ""
     decided_by: str = ""
     details: dict = field(default_factory=dict)
+    claim_direction: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -84,6 +89,8 @@ class Evidence:
                              f"exactly when the verdict is refuted (verdict {self.verdict!r})")
         if self.refuted_as and self.refuted_as not in REFUTATIONS:
             raise ValueError(f"refuted_as {self.refuted_as!r} not one of {REFUTATIONS}")
+        if self.claim_direction and self.claim_direction not in DIRECTIONS:
+            raise ValueError(f"claim_direction {self.claim_direction!r} not one of {DIRECTIONS}")
 
     @property
     def verdict_words(self) -> str:
@@ -219,7 +226,8 @@ def _t_evidence(est: TEstimate, *, claim: str, threshold: float, test: str, labe
     return Evidence(test=test, statistic=est.t, estimate=est.estimate, estimate_label=label,
                     ci_low=lo, ci_high=hi, ci_level=level, p_value=p, p_against=p_against,
                     alpha=alpha, min_effect=threshold, n_seeds=n_seeds, verdict=verdict,
-                    refuted_as=how, details={**details, "se": est.se, "df": est.df})
+                    refuted_as=how, details={**details, "se": est.se, "df": est.df},
+                    claim_direction=ABOVE if claim == "above" else BELOW)
 
 
 def exceeds(values: Sequence[float], reference: float, *, min_effect: float, alpha: float,
@@ -277,7 +285,7 @@ def equivalent_to(values: Sequence[float], reference: float, *, margin: float, a
     return Evidence(test="TOST equivalence, one-sample t", statistic=est.t, estimate=est.estimate,
                     estimate_label=label, ci_low=lo, ci_high=hi, ci_level=level, p_value=p,
                     p_against=p_against, alpha=alpha, min_effect=margin, n_seeds=len(v),
-                    verdict=verdict, refuted_as=how,
+                    verdict=verdict, refuted_as=how, claim_direction=WITHIN,
                     details={"mean": float(v.mean()), "reference": reference, "se": est.se})
 
 
@@ -314,7 +322,8 @@ def rate_exceeds(successes: int, n: int, *, rate: float, alpha: float,
                     p_value=float(sps.binom.sf(successes - 1, n, rate)),
                     p_against=float(sps.binom.cdf(successes, n, rate)),
                     alpha=alpha, min_effect=rate, n_seeds=int(n), verdict=verdict,
-                    refuted_as=how, details={"successes": int(successes), "trials": int(n)})
+                    refuted_as=how, claim_direction=ABOVE,
+                    details={"successes": int(successes), "trials": int(n)})
 
 
 def all_of(parts: dict[str, Evidence]) -> Evidence:

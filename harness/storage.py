@@ -31,7 +31,7 @@ class CorruptEntry(ValueError):
     """A stored file whose content is not what was written."""
 
 
-def _file_mode() -> int:
+def file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
@@ -48,7 +48,7 @@ def write_checked(path: Path, payload: bytes) -> None:
             fh.write(MAGIC + digest + b"\n" + payload)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _file_mode())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -22,6 +22,7 @@ import claims.test_known as known
 from harness.cache import RunCache
 from harness.claim import Budget, ClaimSpec
 from harness.config import TrainConfig
+from harness.reporting.figures import Figure, render_png
 from harness.runs import Runner, Sweep
 from harness.stats import REFUTED, SUPPORTED, Evidence
 
@@ -47,6 +48,11 @@ def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], 
     through ``transform`` first, at the quick budget; return the evidence it decided with."""
     spec = spec_of(test_function)
     recorded: list[Evidence] = []
+    figures: list[Figure | None] = []
+
+    def decide(evidence: Evidence, figure: Figure | None = None) -> None:
+        recorded.append(evidence)
+        figures.append(figure)
 
     def sweep(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
               shared_as: str | None = None):
@@ -54,10 +60,12 @@ def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], 
                                    namespace=f"control/{shared_as or spec.namespace}"))
 
     fixtures = {"sweep": sweep, "budget": Budget("quick"), "runner": runner,
-                "claim_info": spec, "decide": recorded.append}
+                "claim_info": spec, "decide": decide}
     wanted = test_function.__code__.co_varnames[:test_function.__code__.co_argcount]
     test_function(**{name: fixtures[name] for name in wanted})
     assert len(recorded) == 1, f"{spec.id} decided {len(recorded)} times"
+    assert isinstance(figures[0], Figure), f"{spec.id} attached no figure to its record"
+    assert render_png(figures[0])[:4] == b"\x89PNG"
     return recorded[0]
 
 

@@ -1,9 +1,9 @@
 """Tests of the pytest plugin (harness/plugin.py), each in a throw-away pytester project.
 
-Every inner project loads the plugin through its own conftest and writes its run cache under
-``pytester.path`` (or uses ``--claims-no-cache``), so nothing lands in the repository. Claims here
-either decide on a hand-made :class:`harness.stats.Evidence` or sweep a tiny config that trains in
-milliseconds.
+Every inner project gets the plugin from the installed pytest11 entry point and writes its run
+cache under ``pytester.path`` (or uses ``--claims-no-cache``), so nothing lands in the
+repository. Claims here either decide on a hand-made :class:`harness.stats.Evidence` or sweep a
+tiny config that trains in milliseconds.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import torch
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = 'pytest_plugins = ["harness.plugin"]\n'
+CONFTEST = '# the plugin comes from the installed pytest11 entry point\n'
 
 # Shared prelude of every inner test module.
 PRELUDE = textwrap.dedent('''\
@@ -43,7 +43,7 @@ PRELUDE = textwrap.dedent('''\
                         estimate_label="effect", ci_low=lo, ci_high=hi, ci_level=0.98,
                         p_value=p, alpha=0.01, min_effect=0.02, n_seeds=n_seeds,
                         verdict=verdict, refuted_as=how, p_against=p_against,
-                        details=details or {})
+                        details=details or {}, claim_direction="above")
     ''')
 
 COLUMNS = ["id", "verdict", "expected", "outcome", "decided by", "estimate [CI]", "p", "p Holm",
@@ -411,7 +411,9 @@ def test_evidence_reaches_junit_xml(pytester):
         ("test_refuted", "J2-refuted", "refuted", "refuted", -0.04, 0.8),
     ]:
         got = dict(props[name])
-        assert [k for k, _ in props[name]] == ["claim_id", "claim_expected", "claim_evidence"]
+        assert [k for k, _ in props[name]] == ["claim_id", "claim_expected", "claim_spec",
+                                               "claim_evidence"]
+        assert json.loads(got["claim_spec"])["statement"] == "s"
         assert got["claim_id"] == cid
         assert got["claim_expected"] == expected
         ev = json.loads(got["claim_evidence"])
@@ -567,8 +569,10 @@ def run_xdist(pytester) -> tuple[pytest.RunResult, Path]:
         project(pytester, test_parallel=XDIST_CLAIMS)
         cache = pytester.path / "cache"
         result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider",
-                                               "--claims-cache-dir", str(cache), timeout=180)
-        _XDIST_RESULT.update(result=result, cache=cache)
+                                               "--claims-cache-dir", str(cache),
+                                               "--claims-report", str(pytester.path / "report"),
+                                               timeout=180)
+        _XDIST_RESULT.update(result=result, cache=cache, report=pytester.path / "report")
     return _XDIST_RESULT["result"], _XDIST_RESULT["cache"]
 
 
@@ -679,3 +683,143 @@ def test_holm_marks_a_verdict_that_would_change(pytester):
     assert rows["H2-weak"]["p Holm"] == rows["H3-weak"]["p Holm"] == "0.016 !"
     result.stdout.fnmatch_lines(["*! marks 2 claim(s) that would be inconclusive after "
                                  "adjustment: H2-weak, H3-weak.*"])
+
+
+def test_the_results_file_is_complete_under_xdist(pytester):
+    run_xdist(pytester)
+    data = json.loads((_XDIST_RESULT["report"] / "results.json").read_text())
+    claims = data["claims"]
+    assert set(claims) == {"Z1-sweep", "Z2-refuted"}
+    sweep = claims["Z1-sweep"]
+    assert sweep["verdict"] == "supported" and sweep["outcome"] == "passed"
+    assert sweep["runs"]["trained"] + sweep["runs"]["reused"] == 2
+    point = sweep["sweeps"][0]["points"][0]
+    assert len(point["seeds"]) == 2 and len(point["final"]["test_error"]) == 2
+    assert re.fullmatch(r"[0-9a-f]+", point["config_key"])
+    assert claims["Z2-refuted"]["verdict"] == "refuted (reversed)"
+    assert claims["Z2-refuted"]["outcome"] == "xfailed"
+
+
+# -- 11. reports, saved sessions and baseline comparison -------------------------------------
+
+REPORTED = '''
+    from harness.reporting.figures import Figure, Panel
+
+    @claim("R1-first", section="Known 1", quote="인용", statement="the first statement")
+    def test_first(decide):
+        decide(evidence("supported"), figure=Figure("a caption", (Panel.of(
+            "width", "error", (1, 2), {"test error": [[0.5, 0.6], [0.3, 0.35]]}),)))
+
+    @claim("R2-second", section="Not understood 1. Generalization", quote="q",
+           statement="the second statement")
+    def test_second(decide):
+        decide(evidence(VERDICT))
+'''
+
+
+def reported_project(pytester, verdict: str = "supported") -> None:
+    project(pytester, test_reported=REPORTED.replace("VERDICT", repr(verdict)))
+
+
+def test_claims_report_writes_results_markdown_html_and_figures(pytester):
+    reported_project(pytester)
+    out = pytester.path / "out"
+    result = pytester.runpytest("--claims-report", str(out), *cache_args(pytester))
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([f"report: {out / 'report.html'} and {out / 'report.md'}*"])
+    data = json.loads((out / "results.json").read_text())
+    assert data["schema"] == "deepclaims-results" and data["session"]["budget"] == "standard"
+    assert {"python", "torch", "numpy", "scipy", "mnist1d", "harness"} <= set(
+        data["session"]["versions"])
+    first = data["claims"]["R1-first"]
+    assert first["quote"] == "인용" and first["statement"] == "the first statement"
+    assert first["figure"]["panels"][0]["series"][0]["per_seed"] == [[0.5, 0.6], [0.3, 0.35]]
+    assert data["claims"]["R2-second"]["figure"] is None
+    md = (out / "report.md").read_text()
+    assert "![R1-first](figures/R1-first.png)" in md and "the second statement" in md
+    assert (out / "figures" / "R1-first.png").exists()
+    assert (out / "report.html").read_text().count("data:image/png;base64,") == 1
+
+
+def test_a_flipped_verdict_fails_the_session_against_a_saved_baseline(pytester):
+    reported_project(pytester)
+    storage = ["--claims-storage", str(pytester.path / "saved")]
+    first = pytester.runpytest("--claims-save", "base", *storage, *cache_args(pytester))
+    assert first.ret == 0
+    assert (pytester.path / "saved" / "0001_base.json").exists()
+    same = pytester.runpytest("--claims-compare-fail", *storage, *cache_args(pytester))
+    assert same.ret == 0
+    same.stdout.fnmatch_lines(["*claim comparison*", "*no claim regressed*"])
+    reported_project(pytester, verdict="inconclusive")
+    flipped = pytester.runpytest("--claims-compare", "base", *storage, *cache_args(pytester))
+    flipped.stdout.fnmatch_lines(["*R2-second*REGRESSED: verdict flipped: supported → "
+                                  "inconclusive*", "*1 claim(s) regressed: R2-second*"])
+    assert flipped.ret == 1  # the inconclusive claim fails by itself; now with -fail too:
+    reported_project(pytester, verdict="supported")
+    both = pytester.runpytest("--claims-compare-fail", "--claims-autosave", *storage,
+                              *cache_args(pytester))
+    assert both.ret == 0  # compared with 0001 (the latest before this session), then saved
+    assert len(list((pytester.path / "saved").glob("0002_*.json"))) == 1
+
+
+def test_compare_fail_fails_on_a_regression_even_when_every_test_passes(pytester):
+    reported_project(pytester)
+    storage = ["--claims-storage", str(pytester.path / "saved")]
+    pytester.runpytest("--claims-save", "base", *storage, *cache_args(pytester))
+    path = pytester.path / "saved" / "0001_base.json"
+    data = json.loads(path.read_text())
+    data["claims"]["R1-first"]["evidence"]["estimate"] = 0.5  # baseline far better: [0.03, 0.07]
+    data["claims"]["R1-first"]["evidence"]["ci_low"] = 0.45
+    data["claims"]["R1-first"]["evidence"]["ci_high"] = 0.55
+    path.write_text(json.dumps(data))
+    result = pytester.runpytest("--claims-compare-fail", *storage, *cache_args(pytester))
+    result.assert_outcomes(passed=2)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*R1-first*REGRESSED*fell below the baseline interval*"])
+
+
+def test_compare_fail_without_a_baseline_fails_saying_so(pytester):
+    reported_project(pytester)
+    result = pytester.runpytest("--claims-compare-fail", "--claims-storage",
+                                str(pytester.path / "empty"), *cache_args(pytester))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*no comparison: no saved runs in*save one first*"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--claims-save", "no spaces"], "--claims-save 'no spaces': use only letters"),
+    (["--claims-report", "a-file"], "--claims-report is not usable: *a-file* is not a folder"),
+    (["--claims-benchmarks", "a-file"], "--claims-benchmarks: *a-file: not JSON*"),
+])
+def test_bad_report_options_are_usage_errors(pytester, args, message):
+    reported_project(pytester)
+    (pytester.path / "a-file").write_text("x")
+    result = pytester.runpytest(*args, *cache_args(pytester))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}*"])
+
+
+def test_a_lab_uses_the_installed_plugin_in_its_own_repository(pytester):
+    """No conftest, no import of the plugin: `pip install deepclaims` is all a lab needs."""
+    pytester.makepyfile(test_lab_findings=PRELUDE + textwrap.dedent('''
+        @claim("L1-our-finding", section="Lab findings", quote="ours",
+               statement="our trick helps")
+        def test_our_trick(decide):
+            decide(evidence("supported"))
+
+        @claim("L2-our-caveat", section="Lab findings", quote="ours",
+               statement="the naive version does not", expected="refuted",
+               reason="it overfits")
+        def test_naive(decide):
+            decide(evidence("refuted", estimate=-0.04, lo=-0.06, hi=-0.01))
+    '''))
+    out = pytester.path / "lab-report"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--claims-report", str(out),
+                                           *cache_args(pytester), timeout=120)
+    result.assert_outcomes(passed=1, xfailed=1)
+    result.stdout.fnmatch_lines(["*plugins:*deepclaims*", "*claim verdicts*"])
+    _, rows = verdict_table(result.outlines)
+    assert set(rows) == {"L1-our-finding", "L2-our-caveat"}
+    md = (out / "report.md").read_text()
+    assert "## Lab findings" in md
+    assert "L1 \u201cours\u201d (our trick helps): L1-our-finding supported" in md

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _commands(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines()
-            if re.match(r"^\s*python3 -m venv .*pytest (tests|claims)/\s*$", line)]
+            if re.match(r"^\s*python3 -m venv .*pytest (tests|claims)/.*$", line)]
 
 
 def test_ci_runs_the_readme_commands_tests_first():
@@ -17,4 +17,4 @@ def test_ci_runs_the_readme_commands_tests_first():
     ci = _commands((ROOT / ".ci" / "run").read_text())
     assert len(readme) == 2, readme
     assert sorted(readme) == sorted(ci)
-    assert ci[0].endswith("pytest tests/") and ci[1].endswith("pytest claims/")
+    assert ci[0].endswith("pytest tests/") and "pytest claims/ " in ci[1]

@@ -148,7 +148,7 @@ def test_the_mnist1d_version_names_the_data_generator():
 # -- unusable cache folders -----------------------------------------------------------------------
 
 def test_a_cache_path_that_is_a_file_is_a_usage_error(pytester):
-    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makeconftest('')  # the plugin comes from the pytest11 entry point
     target = pytester.path / "a-file"
     target.write_text("not a folder")
     result = pytester.runpytest("--claims-cache-dir", str(target))
@@ -158,7 +158,7 @@ def test_a_cache_path_that_is_a_file_is_a_usage_error(pytester):
 
 
 def test_a_read_only_cache_folder_is_a_usage_error(pytester, monkeypatch):
-    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makeconftest('')  # the plugin comes from the pytest11 entry point
 
     def read_only(*args, **kwargs):
         raise OSError(30, "Read-only file system")
@@ -171,7 +171,7 @@ def test_a_read_only_cache_folder_is_a_usage_error(pytester, monkeypatch):
 
 
 def test_a_full_disk_is_a_usage_error_at_start_up(pytester, monkeypatch):
-    pytester.makeconftest('pytest_plugins = ["harness.plugin"]\n')
+    pytester.makeconftest('')  # the plugin comes from the pytest11 entry point
     monkeypatch.setattr(storage.shutil, "disk_usage",
                         lambda path: collections.namedtuple("Usage", "free")(1024))
     result = pytester.runpytest("--claims-cache-dir", str(pytester.path / "cache"))

@@ -1,0 +1,1 @@
+"""What is shown: the session record, results files, baselines, and the report."""
