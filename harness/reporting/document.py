@@ -161,11 +161,11 @@ def _answer(session: SessionRecord) -> list[Block]:
             if s != status:
                 continue
             lead = members[0]
-            head = (f"{key} \u201c{lead.quote}\u201d ({lead.statement}): "
+            head = (f"{key} \u201c{lead.quote}\u201d ({lead.statement.rstrip('.')}): "
                     + "; ".join(f"{r.id} {r.verdict}" for r in members))
             if status == QUALIFIED:
                 head += ". Qualification: " + "; ".join(
-                    f"not as {r.id} states it (\u201c{r.statement}\u201d)"
+                    f"not as {r.id} states it (\u201c{r.statement.rstrip('.')}\u201d)"
                     + (f": {r.reason}" if r.reason else "")
                     for r in members if r.decided.verdict != SUPPORTED)
             items.append(head)
