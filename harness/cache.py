@@ -23,11 +23,19 @@ from .storage import CorruptEntry, read_checked, remove, remove_stale_temporarie
 from .train import RunResult
 
 FORMAT = 2
-SUBFOLDERS = ("runs", "locks", "data")
+SUBFOLDERS = ("runs", "locks", "data", "measurements")
+
+
+def _serialized(blob: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(blob, buffer)
+    return buffer.getvalue()
 
 
 class RunCache:
-    """Results under ``root/runs/<key[:2]>/<key>.pt``; ``root=None`` disables storage."""
+    """Results under ``root/runs/<key[:2]>/<key>.pt``, each run's final parameters beside it in
+    ``<key>.params.pt``; ``root=None`` disables storage. Results load without their parameters
+    (a claim's statistics never need them); ``load_params`` reads them on demand."""
 
     def __init__(self, root: Path | str | None, *, writable: bool = True):
         self.root = Path(root) if root is not None else None
@@ -41,6 +49,10 @@ class RunCache:
     def path(self, key: str) -> Path:
         assert self.root is not None
         return self.root / "runs" / key[:2] / f"{key}.pt"
+
+    def params_path(self, key: str) -> Path:
+        assert self.root is not None
+        return self.root / "runs" / key[:2] / f"{key}.params.pt"
 
     def load(self, key: str, *, seed: int | None = None, config_key: str | None = None
              ) -> RunResult | None:
@@ -56,7 +68,9 @@ class RunCache:
             blob = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
             if blob.get("format") != FORMAT or blob.get("key") != key:
                 raise CorruptEntry(f"{path}: foreign or outdated entry")
-            result = RunResult(**blob["result"])
+            record = dict(blob["result"])
+            record.pop("params", None)  # parameters live in their own file
+            result = RunResult(**record)
             if seed is not None and result.seed != seed:
                 raise CorruptEntry(f"{path}: seed {result.seed}, asked for {seed}")
             if config_key is not None and result.config_key != config_key:
@@ -73,14 +87,41 @@ class RunCache:
         if self.root is None or not self.writable or self.write_failure is not None:
             return False
         path = self.path(key)
-        buffer = io.BytesIO()
-        torch.save({"format": FORMAT, "key": key, "result": asdict(result)}, buffer)
+        record = asdict(result)
+        params = record.pop("params")
         try:
-            write_checked(path, buffer.getvalue())
+            if params is not None:  # first, so a stored result always has its parameters
+                write_checked(self.params_path(key), _serialized(
+                    {"format": FORMAT, "key": key, "params": params}))
+            write_checked(path, _serialized({"format": FORMAT, "key": key, "result": record}))
         except OSError as err:
             self.write_failure = f"{path.parent}: {err.strerror or err}"
             return False
         return True
+
+    def load_params(self, key: str) -> dict[str, torch.Tensor] | None:
+        """The final parameters of run ``key`` (one seed's tensors, no seed axis), or None when
+        absent or not whole (the file is then removed)."""
+        if self.root is None:
+            return None
+        path = self.params_path(key)
+        try:
+            payload = read_checked(path)
+            if payload is None:
+                return None
+            blob = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+            if blob.get("format") != FORMAT or blob.get("key") != key:
+                raise CorruptEntry(f"{path}: foreign or outdated entry")
+            return blob["params"]
+        except Exception:  # corrupt, truncated or foreign: the caller retrains the run
+            remove(path)
+            return None
+
+    def forget(self, key: str) -> None:
+        """Remove run ``key``'s entry and parameters, so it trains again."""
+        if self.root is not None:
+            remove(self.path(key))
+            remove(self.params_path(key))
 
     def remove_stale_temporaries(self) -> int:
         return remove_stale_temporaries(self.root) if self.root is not None else 0

@@ -156,8 +156,9 @@ class TrainConfig:
     """One training recipe; with a seed it names exactly one run.
 
     ``steps`` counts optimizer steps; ``eval_points`` evenly spaced evaluations (always including
-    the last step) make the curves, preceded by one at initialisation when ``eval_init``.
-    ``keep_params`` stores the final parameters with the result.
+    the last step) make the curves, preceded by one at initialisation when ``eval_init``. Every
+    run's final parameters are kept (in the run cache, beside its result), so asking for the
+    weights of a run never changes its key.
     """
 
     model: ModelSpec = field(default_factory=ModelSpec)
@@ -171,7 +172,6 @@ class TrainConfig:
     steps: int = 1000
     eval_points: int = 5
     eval_init: bool = True
-    keep_params: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelSpec):
@@ -187,7 +187,6 @@ class TrainConfig:
         _check_int("steps", self.steps, minimum=1)
         _check_int("eval_points", self.eval_points, minimum=1)
         _check_bool("eval_init", self.eval_init)
-        _check_bool("keep_params", self.keep_params)
         if self.batch_size > self.data.n_train:
             raise ValueError(
                 f"batch_size {self.batch_size} exceeds n_train {self.data.n_train}"
@@ -235,10 +234,15 @@ def get_path(obj: Any, path: str) -> Any:
     return obj
 
 
+# Fields that configs no longer have, with the value every hashed config had: they stay in the
+# canonical form so that run keys and seeds derived before their removal do not move.
+RETIRED_FIELDS = {"TrainConfig": {"keep_params": False}}
+
+
 def canonical(obj: Any) -> Any:
     """A JSON-ready form of a config that is identical across processes and platforms."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = {"__type__": type(obj).__name__}
+        out = {"__type__": type(obj).__name__, **RETIRED_FIELDS.get(type(obj).__name__, {})}
         for f in fields(obj):
             value = getattr(obj, f.name)
             if f.type == "float" and isinstance(value, int) and not isinstance(value, bool):

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import ModelSpec
+from .symmetry import Axis, PermutationSpec
 
 Params = dict[str, torch.Tensor]
 
@@ -102,6 +103,44 @@ class StackedModel:
             _, shape, _, _ = self.shapes[2 * i]
             total += 2 * math.prod(shape) * length
         return total + 2 * math.prod(self.shapes[-2][1])
+
+    # -- symmetry --------------------------------------------------------------------------
+    def permutation_spec(self) -> PermutationSpec:
+        """Which axes each hidden-unit permutation acts on (per-run tensors, no seed axis).
+
+        MLP: layer i's output units (its weight's columns and bias) and layer i+1's input rows.
+        CNN: conv i's output channels and conv i+1's input channels; the last conv's channels
+        reach the head flattened with their length, so they move in blocks of that length.
+        A residual connection adds a layer's output to its input, so the units on both sides
+        of it share one permutation. The per-example normalization (no learned or running
+        statistics) commutes with any permutation.
+        """
+        s = self.spec
+        axes: list[list[Axis]] = []
+        if s.kind == "mlp":
+            for i in range(s.depth):
+                axes.append([Axis(f"layer{i}.weight", 1), Axis(f"layer{i}.bias", 1),
+                             Axis(f"layer{i + 1}.weight", 0)])
+            joined = [s.residual and i > 0 for i in range(s.depth)]
+            names = [f"P{i}" for i in range(s.depth)]
+        else:
+            length = self.input_shape[-1]
+            for i in range(s.depth):
+                length = self._conv_length(length, i)
+                reader = (Axis(f"conv{i + 1}.weight", 1) if i + 1 < s.depth
+                          else Axis("head.weight", 0, block=length))
+                axes.append([Axis(f"conv{i}.weight", 0), Axis(f"conv{i}.bias", 0), reader])
+            joined = [s.residual and i >= CNN_STRIDED_LAYERS and i > 0 for i in range(s.depth)]
+            names = [f"C{i}" for i in range(s.depth)]
+        spec: dict[str, tuple[Axis, ...]] = {}
+        current = None
+        for name, group, join in zip(names, axes, joined):
+            if join and current is not None:
+                spec[current] += tuple(group)
+            else:
+                current = name
+                spec[name] = tuple(group)
+        return spec
 
     # -- parameters ------------------------------------------------------------------------
     def init(self, generators: list[torch.Generator], device: str | torch.device) -> Params:

@@ -23,6 +23,7 @@ import torch
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
 from .config import TrainConfig, stable_hash
+from .measure import Measurements
 from .reporting.benchmarks import read_benchmarks
 from .reporting.compare import Comparison, compare, comparison_lines
 from .reporting.document import write_report
@@ -243,6 +244,15 @@ def budget(pytestconfig: pytest.Config) -> Budget:
 @pytest.fixture(scope="session")
 def runner(pytestconfig: pytest.Config) -> Runner:
     return pytestconfig.stash[RUNNER]
+
+
+@pytest.fixture(scope="session")
+def measure(runner: Runner) -> Measurements:
+    """``measure(name, fn, runs=[(sweep_point, replicate), ...], version=1, **params)``: a
+    function of trained runs (a barrier, a matching, a fitted curve), computed once and cached
+    by the runs it reads, its name, version and parameters."""
+    root = runner.cache.root / "measurements" if runner.cache.enabled else None
+    return Measurements(runner, root)
 
 
 @pytest.fixture

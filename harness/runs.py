@@ -11,7 +11,7 @@ import itertools
 import multiprocessing as mp
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -82,9 +82,13 @@ class Sweep:
 
 @dataclass
 class SweepPoint:
+    """One grid point: its values, its config, one result per replicate, and each result's run
+    key (what names its cached entry and parameters)."""
+
     values: dict[str, Any]
     config: TrainConfig
     results: list[RunResult]
+    keys: list[str] = field(default_factory=list)
 
     def metric(self, name: str) -> np.ndarray:
         return np.array([r.final(name) for r in self.results])
@@ -93,6 +97,20 @@ class SweepPoint:
         """``name`` over training: the evaluation steps, and per step one value per seed."""
         steps = list(self.results[0].steps)
         return steps, [[r.curves[name][j] for r in self.results] for j in range(len(steps))]
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """One finished run with its final parameters (one seed's tensors, no seed axis), what a
+    measurement on trained runs reads."""
+
+    config: TrainConfig
+    seed: int
+    key: str
+    result: RunResult
+    params: dict[str, torch.Tensor]
+    device: torch.device
+    data_store: Path | None = None
 
 
 @dataclass
@@ -189,6 +207,7 @@ class Runner:
     reused: int = field(default=0)
     write_failure: str | None = None
     _memory: dict[str, RunResult] = field(default_factory=dict, repr=False)
+    _weights: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict, repr=False)
     _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
 
     def seeds_for(self, sweep: Sweep, config: TrainConfig) -> list[int]:
@@ -222,7 +241,8 @@ class Runner:
         labels = [", ".join(f"{k}={v}" for k, v in values.items()) or "base"
                   for values, _ in configs]
         for i, keys, outcome in self._execute(self._split(tasks)):
-            slots[i].update(zip(keys, outcome.results))
+            slots[i].update(zip(keys, (self._lean(k, r, outcome)
+                                       for k, r in zip(keys, outcome.results))))
             self.trained += outcome.trained
             self.reused += len(outcome.results) - outcome.trained
             done += len(outcome.results)
@@ -235,9 +255,40 @@ class Runner:
                 progress(labels[i], done, total)
         for found in slots:
             self._memory.update(found)
-        points = [SweepPoint(values, config, list(found.values()))
+        points = [SweepPoint(values, config, list(found.values()), list(found))
                   for (values, config), found in zip(configs, slots)]
         return ResultTable(points)
+
+    def _lean(self, key: str, result: RunResult, outcome: TaskOutcome) -> RunResult:
+        """The result without its parameters, which stay in the cache; in memory only when the
+        cache could not take them."""
+        if result.params is not None and (not self.cache.enabled or outcome.write_failure
+                                          or self.write_failure):
+            self._weights[key] = result.params
+        return replace(result, params=None)
+
+    def trained_run(self, point: SweepPoint, replicate: int) -> TrainedRun:
+        return TrainedRun(point.config, point.results[replicate].seed, point.keys[replicate],
+                          point.results[replicate], self.weights(point, replicate), self.device,
+                          self.data_store)
+
+    def weights(self, point: SweepPoint, replicate: int) -> dict[str, torch.Tensor]:
+        """The final parameters of one run of a sweep, without retraining it: read from the
+        cache (or this session's memory). A run whose parameters were lost (a corrupt or
+        removed file) is trained again, which gives the same numbers on the same platform."""
+        key, result = point.keys[replicate], point.results[replicate]
+        if key in self._weights:
+            return self._weights[key]
+        params = self.cache.load_params(key)
+        if params is None:
+            self.cache.forget(key)
+            outcome = _train_task(point.config, [result.seed], [key], str(self.device),
+                                  self.cache.root, self.data_store, self.write_failure is None)
+            self.trained += outcome.trained
+            params = outcome.results[0].params
+            if not self.cache.enabled or outcome.write_failure:
+                self._weights[key] = params
+        return params
 
     def _split(self, tasks):
         """One task per config, or per share of its seeds when configs are fewer than workers

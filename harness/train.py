@@ -81,11 +81,12 @@ def resolve_device(device: str) -> torch.device:
 
 
 @functools.lru_cache(maxsize=16)
-def _dataset(spec, device: str, store: Path | None) -> Dataset:
+def cached_dataset(spec, device: str, store: Path | None) -> Dataset:
+    """The data of ``spec``, loaded once per process: every run and measurement shares it."""
     return load_dataset(spec, device, store)
 
 
-def _loss_fn(task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def loss_function(task: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Per-seed mean loss of outputs (S, B, C) against targets (S, B) or (B,)."""
     def classification(out, y):
         s, b, c = out.shape
@@ -120,7 +121,7 @@ def eval_steps(config: TrainConfig) -> list[int]:
 def evaluate(model: StackedModel, params: dict[str, torch.Tensor], x: torch.Tensor,
              y: torch.Tensor, task: str) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss and error per seed over a whole split, in chunks to bound memory."""
-    loss_fn = _loss_fn(task)
+    loss_fn = loss_function(task)
     n_seeds = next(iter(params.values())).shape[0]
     loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=x.device)
     wrong = torch.zeros(n_seeds, dtype=torch.float64, device=x.device)
@@ -156,7 +157,7 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
         return []
     device = torch.device(device)
     started = time.perf_counter()
-    data = _dataset(config.data, str(device), data_store)
+    data = cached_dataset(config.data, str(device), data_store)
     model = build_model(config.model, data.input_shape, data.n_outputs)
     params = model.init([torch_generator(derive_seed(s, "init")) for s in seeds], device)
     for p in params.values():
@@ -166,7 +167,7 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
                                momentum=config.momentum, weight_decay=config.weight_decay)
     lr_factor = _schedule(config)
     order_gens = [torch_generator(derive_seed(s, "order")) for s in seeds]
-    loss_fn = _loss_fn(data.task)
+    loss_fn = loss_function(data.task)
 
     n_seeds = len(seeds)
     alive = torch.ones(n_seeds, dtype=torch.bool, device=device)
@@ -216,8 +217,7 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
     seconds = (time.perf_counter() - started) / n_seeds
     results = []
     for i, seed in enumerate(seeds):
-        kept = ({k: v[i].detach().cpu().clone() for k, v in params.items()}
-                if config.keep_params else None)
+        kept = {k: v[i].detach().cpu().clone() for k, v in params.items()}
         results.append(RunResult(
             config_key=config_key, seed=seed, steps=list(evals),
             curves={m: [row[i] for row in curves[m]] for m in METRICS},

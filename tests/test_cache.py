@@ -23,7 +23,7 @@ CPU = torch.device("cpu")
 @pytest.fixture
 def tiny_sweep(tiny_config) -> Sweep:
     """2 widths x 2 seeds of a tiny regression: 4 runs."""
-    base = tiny_config("regression", steps=6, eval_points=2, keep_params=True)
+    base = tiny_config("regression", steps=6, eval_points=2)
     return Sweep.of(base, seeds=2, namespace="T1-tiny", grid={"model.width": [4, 8]})
 
 
@@ -32,7 +32,8 @@ def runner_on(root, master_seed: int = 0) -> Runner:
 
 
 def pt_files(root: Path) -> list[Path]:
-    return sorted((root / "runs").rglob("*.pt"))
+    """Stored run entries (not their parameter files)."""
+    return sorted(p for p in (root / "runs").rglob("*.pt") if not p.name.endswith(".params.pt"))
 
 
 def count_training(monkeypatch) -> list[int]:
@@ -55,8 +56,15 @@ def same_results(a: ResultTable, b: ResultTable) -> None:
         for ra, rb in zip(pa.results, pb.results):
             assert (ra.seed, ra.steps, ra.config_key) == (rb.seed, rb.steps, rb.config_key)
             assert ra.curves == rb.curves
-            assert ra.params.keys() == rb.params.keys()
-            assert all(torch.equal(ra.params[k], rb.params[k]) for k in ra.params)
+            assert ra.params is None and rb.params is None  # weights stay in the cache
+
+
+def same_weights(runner_a: Runner, a: ResultTable, runner_b: Runner, b: ResultTable) -> None:
+    for pa, pb in zip(a.points, b.points):
+        for i in range(len(pa.results)):
+            wa, wb = runner_a.weights(pa, i), runner_b.weights(pb, i)
+            assert wa.keys() == wb.keys()
+            assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
 def test_a_second_run_of_a_sweep_trains_nothing(tmp_path, tiny_sweep, monkeypatch):
@@ -75,6 +83,8 @@ def test_a_second_run_of_a_sweep_trains_nothing(tmp_path, tiny_sweep, monkeypatc
     second = second_runner.run(tiny_sweep)
     assert (second_runner.trained, second_runner.reused) == (0, 4)
     same_results(first, second)
+    same_weights(first_runner, first, second_runner, second)  # read back, not retrained
+    assert second_runner.trained == 0
     # and within one session the counters accumulate
     first_runner_again = first_runner.run(tiny_sweep)
     assert (first_runner.trained, first_runner.reused) == (4, 4)
@@ -95,10 +105,10 @@ def test_the_result_table_is_in_grid_order(tmp_path, tiny_sweep):
 
 @pytest.mark.parametrize("change", [
     {"lr": 0.051}, {"steps": 7}, {"model.activation": "tanh"}, {"data.seed": 1},
-    {"data.n_train": 65}, {"optimizer": "adam"}, {"eval_points": 3}, {"keep_params": False},
+    {"data.n_train": 65}, {"optimizer": "adam"}, {"eval_points": 3}, {"eval_init": False},
 ])
 def test_any_config_change_misses_the_cache(tmp_path, tiny_config, change, monkeypatch):
-    base = tiny_config("regression", steps=6, eval_points=2, keep_params=True)
+    base = tiny_config("regression", steps=6, eval_points=2)
     runner = runner_on(tmp_path)
     runner.run(Sweep.of(base, seeds=2, namespace="T1-tiny"))
     calls = count_training(monkeypatch)
@@ -171,7 +181,7 @@ def test_a_file_of_another_format_is_not_read(tmp_path, tiny_config):
 
 def test_store_then_load_round_trips_a_result(tmp_path, tiny_config):
     from harness.train import train_seeds
-    (result,) = train_seeds(tiny_config(steps=4, keep_params=True), [3], config_key="k")
+    (result,) = train_seeds(tiny_config(steps=4), [3], config_key="k")
     cache = RunCache(tmp_path)
     cache.store("cd" + "1" * 30, result)
     back = cache.load("cd" + "1" * 30)
@@ -179,7 +189,9 @@ def test_store_then_load_round_trips_a_result(tmp_path, tiny_config):
     assert (back.seed, back.steps, back.config_key, back.diverged_at, back.meta) == (
         result.seed, result.steps, result.config_key, result.diverged_at, result.meta)
     assert back.curves == result.curves
-    assert all(torch.equal(back.params[k], result.params[k]) for k in result.params)
+    assert back.params is None  # results load lean; their parameters on demand
+    params = cache.load_params("cd" + "1" * 30)
+    assert all(torch.equal(params[k], result.params[k]) for k in result.params)
     assert cache.path("cd" + "1" * 30).parent.name == "cd"
 
 
@@ -215,6 +227,7 @@ def test_no_cache_stores_nothing_and_always_trains(tmp_path, tiny_sweep, monkeyp
     second = runner.run(tiny_sweep)  # the session keeps its results in memory
     assert runner.trained == 4 and runner.reused == 4 and calls == [2, 2, 2, 2]
     same_results(first, second)
+    same_weights(runner, first, runner, second)  # kept in memory without a cache
     assert list(tmp_path.iterdir()) == []
     cache = RunCache(None)
     cache.store("ab" * 16, first.points[0].results[0])

@@ -13,6 +13,7 @@ import pytest
 
 import claims.test_generalization as gen
 import claims.test_known as known
+import claims.test_optimization as opt
 from claims.recipes import WIDTHS
 from harness.stats import INCONCLUSIVE, NEGLIGIBLE, REFUTED, REVERSED, SUPPORTED
 
@@ -209,3 +210,57 @@ def test_g6_is_inconclusive_when_nothing_interpolates():
     never = groups([0.6] * len(WIDTHS_DD), 0.0, 16, 11)
     ev = gen.peak_then_descent(never, groups([0.5] * len(WIDTHS_DD), 0.01, 16, 12), WIDTHS_DD)
     assert ev.verdict == INCONCLUSIVE
+
+
+# --- O1-nonconvex, O6-linear-naive, O6-linear-aligned -----------------------------------------
+
+def test_o1_is_not_supported_when_the_midpoint_is_no_higher_than_the_ends():
+    ev = opt.loss_is_not_convex(groups([0.0, 0.01, -0.01], 0.05, 8, 300))
+    assert ev.verdict != SUPPORTED
+
+
+def test_o1_is_refuted_by_a_midpoint_below_the_ends():
+    ev = opt.loss_is_not_convex(groups([-0.3, -0.4, -0.5], 0.05, 8, 301))
+    assert ev.verdict == REFUTED
+
+
+def test_o1_can_be_supported():
+    assert opt.loss_is_not_convex(groups([0.9, 1.6, 2.6], 0.15, 8, 302)).verdict == SUPPORTED
+
+
+def test_naive_line_claim_is_supported_when_the_line_has_no_barrier():
+    """The expected-refuted claim can come out supported: lines without a barrier pass it."""
+    ev = opt.straight_line_is_low_loss(groups([0.002, 0.004, 0.003], 0.002, 8, 303))
+    assert ev.verdict == SUPPORTED
+
+
+def test_naive_line_claim_is_refuted_beyond_the_margin_by_a_high_barrier():
+    ev = opt.straight_line_is_low_loss(groups([0.22, 0.29, 0.32], 0.02, 8, 304))
+    assert (ev.verdict, ev.refuted_as) == (REFUTED, "beyond the margin")
+
+
+def test_aligned_claim_is_not_supported_when_matching_changes_nothing():
+    naive = groups([0.22, 0.29, 0.32], 0.02, 8, 305)
+    ev = opt.aligned_line_is_low_loss_and_more_so_when_wider(naive, naive)
+    assert ev.verdict == REFUTED and ev.decided_by.startswith("half the naive barrier")
+
+
+def test_aligned_claim_is_not_supported_when_the_barrier_ignores_width():
+    naive = groups([0.22, 0.29, 0.32], 0.02, 8, 306)
+    flat = groups([0.03, 0.03, 0.03], 0.003, 8, 307)
+    ev = opt.aligned_line_is_low_loss_and_more_so_when_wider(naive, flat)
+    assert ev.verdict != SUPPORTED and ev.decided_by.startswith("falls with width")
+
+
+def test_aligned_claim_can_be_supported():
+    naive = groups([0.22, 0.29, 0.32], 0.02, 8, 308)
+    rng = np.random.default_rng(309)  # the pilot's means and spreads
+    aligned = [np.abs(rng.normal(m, sd, 8)) for m, sd in ((0.06, 0.016), (0.012, 0.004),
+                                                          (0.009, 0.0034))]
+    ev = opt.aligned_line_is_low_loss_and_more_so_when_wider(naive, aligned)
+    assert ev.verdict == SUPPORTED
+
+
+def test_landscape_pairs_are_disjoint():
+    assert opt.pairs(16) == [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (14, 15)]
+    assert opt.pairs(5) == [(0, 1), (2, 3)]

@@ -6,7 +6,10 @@ Each family has at least one control:
 - known: K1-width with every split's labels permuted (nothing to learn: every width sits at
   chance), and K2-sgd-global with a learning rate too small to train;
 - generalization: G5-few-samples on the same permuted-label runs (the widest net cannot beat a
-  linear model when neither can learn).
+  linear model when neither can learn);
+- optimization and the landscape: O1-nonconvex and O6-linear-naive on nets that never left
+  their initialization (100 steps at lr 1e-6): the loss between two random inits has no bump
+  to find.
 """
 from __future__ import annotations
 
@@ -19,9 +22,11 @@ import torch
 
 import claims.test_generalization as gen
 import claims.test_known as known
+import claims.test_optimization as opt
 from harness.cache import RunCache
 from harness.claim import Budget, ClaimSpec
 from harness.config import TrainConfig
+from harness.measure import Measurements
 from harness.reporting.figures import Figure, render_png
 from harness.runs import Runner, Sweep
 from harness.stats import REFUTED, SUPPORTED, Evidence
@@ -60,7 +65,8 @@ def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], 
                                    namespace=f"control/{shared_as or spec.namespace}"))
 
     fixtures = {"sweep": sweep, "budget": Budget("quick"), "runner": runner,
-                "claim_info": spec, "decide": decide}
+                "claim_info": spec, "decide": decide,
+                "measure": Measurements(runner, runner.cache.root / "measurements")}
     wanted = test_function.__code__.co_varnames[:test_function.__code__.co_argcount]
     test_function(**{name: fixtures[name] for name in wanted})
     assert len(recorded) == 1, f"{spec.id} decided {len(recorded)} times"
@@ -103,3 +109,19 @@ def test_the_controls_train_the_claims_real_configs(control_runner):
 
     run_claim(gen.test_overparameterized_networks_generalize, control_runner, spy)
     assert seen[0] == known.WIDTH_RECIPE
+
+
+def untrained(config: TrainConfig) -> TrainConfig:
+    """100 steps at lr 1e-6: the nets stay at their random initialization."""
+    return config.with_values(lr=1e-6, steps=100, eval_points=1)
+
+
+def test_nonconvexity_is_not_supported_between_nets_that_never_trained(control_runner):
+    ev = run_claim(opt.test_the_training_loss_is_not_convex, control_runner, untrained)
+    assert ev.verdict != SUPPORTED
+
+
+def test_the_naive_line_is_not_refuted_between_nets_that_never_trained(control_runner):
+    ev = run_claim(opt.test_the_straight_line_between_solutions_is_low_loss, control_runner,
+                   untrained)
+    assert ev.verdict != REFUTED

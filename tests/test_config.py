@@ -17,7 +17,7 @@ RICH_SOURCE = """TrainConfig(
     data=DataSpec(name="teacher_student", n_train=300, n_test=50, label_noise=0.1, seed=7,
                   options=(("classes", 4), ("dim", 12))),
     optimizer="adam", lr=3e-4, momentum=0.9, weight_decay=1e-5, schedule="cosine",
-    batch_size=30, steps=77, eval_points=7, keep_params=True,
+    batch_size=30, steps=77, eval_points=7,
 )"""
 RICH = eval(RICH_SOURCE)
 HASHED = ("TrainConfig()", RICH_SOURCE, '"a", {"b": 1, "a": 2}', "0.1, 1e-300, True, None")
@@ -65,7 +65,6 @@ FIELD_CHANGES = {
     "data.control": "shuffled_labels",
     "optimizer": "adam", "lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4,
     "schedule": "cosine", "batch_size": 50, "steps": 999, "eval_points": 6, "eval_init": False,
-    "keep_params": True,
 }
 
 
@@ -189,3 +188,14 @@ def test_data_option_lookup():
     spec = DataSpec(name="teacher_student", options=(("dim", 5),))
     assert spec.option("dim") == 5
     assert spec.option("missing", "fallback") == "fallback"
+
+
+def test_a_retired_field_keeps_run_keys_and_seeds_where_they_were():
+    """``keep_params`` left TrainConfig (every run keeps its weights now); configs hash as they
+    did with it at False, so the decided claims keep their seeds. Values recorded before the
+    change: the width sweep's first point."""
+    from claims.recipes import WIDTH_RECIPE, WIDTH_SWEEP
+    from harness.seeding import derive_seed
+    config = WIDTH_RECIPE.with_values(**{"model.width": 16})
+    assert stable_hash(config) == "865449b055fbd758"
+    assert derive_seed(0, WIDTH_SWEEP, config, 0) == 3036382684401932274

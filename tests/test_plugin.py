@@ -111,7 +111,8 @@ def torch_warm() -> None:
 
 
 def cached_runs(root: Path) -> int:
-    return len(list((root / "runs").glob("*/*.pt")))
+    """Stored run entries (each with a parameters file beside it, not counted)."""
+    return len([p for p in (root / "runs").glob("*/*.pt") if not p.name.endswith(".params.pt")])
 
 
 # -- 1. the catalog listing ----------------------------------------------------------------

@@ -61,14 +61,14 @@ def test_batched_seeds_give_the_numbers_of_each_seed_alone(tiny_config, override
 
 
 def test_the_same_seed_twice_gives_identical_curves(tiny_config):
-    cfg = tiny_config(steps=20, keep_params=True)
+    cfg = tiny_config(steps=20)
     (r1,), (r2,) = train_seeds(cfg, [5]), train_seeds(cfg, [5])
     assert r1.curves == r2.curves
     assert all(torch.equal(r1.params[k], r2.params[k]) for k in r1.params)
 
 
 def test_different_seeds_give_different_runs(tiny_config):
-    a, b = train_seeds(tiny_config(steps=20, keep_params=True), [5, 6])
+    a, b = train_seeds(tiny_config(steps=20), [5, 6])
     assert a.curves["train_loss"] != b.curves["train_loss"]
     assert not torch.equal(a.params["layer0.weight"], b.params["layer0.weight"])
 
@@ -134,8 +134,8 @@ def test_a_run_whose_final_metrics_are_nan_is_marked_diverged(tiny_config):
         assert math.isfinite(r.final("train_loss")) or r.diverged
 
 
-def test_keep_params_returns_one_seeds_parameters(tiny_config):
-    cfg = tiny_config(steps=10, keep_params=True, **{"model.depth": 2, "model.width": 8})
+def test_every_result_carries_its_own_seeds_parameters(tiny_config):
+    cfg = tiny_config(steps=10, **{"model.depth": 2, "model.width": 8})
     results = train_seeds(cfg, [0, 1])
     shapes = {"layer0.weight": (10, 8), "layer0.bias": (1, 8), "layer1.weight": (8, 8),
               "layer1.bias": (1, 8), "layer2.weight": (8, 3), "layer2.bias": (1, 3)}
@@ -143,17 +143,12 @@ def test_keep_params_returns_one_seeds_parameters(tiny_config):
         assert {k: tuple(v.shape) for k, v in r.params.items()} == shapes
         assert all(v.device.type == "cpu" and not v.requires_grad for v in r.params.values())
     # the kept parameters are the ones the final metrics were measured on
-    data = ht._dataset(cfg.data, "cpu", None)
+    data = ht.cached_dataset(cfg.data, "cpu", None)
     model = ht.build_model(cfg.model, data.input_shape, data.n_outputs)
     stacked = {k: torch.stack([r.params[k] for r in results]) for k in shapes}
     loss, err = evaluate(model, stacked, data.x_test, data.y_test, data.task)
     assert loss.tolist() == pytest.approx([r.final("test_loss") for r in results], rel=1e-6)
     assert err.tolist() == pytest.approx([r.final("test_error") for r in results])
-
-
-def test_params_are_not_kept_unless_asked(tiny_config):
-    (r,) = train_seeds(tiny_config(steps=5), [0])
-    assert r.params is None
 
 
 @pytest.mark.parametrize("steps, points", [(10, 1), (10, 3), (12, 4), (1000, 5), (7, 7), (5, 2)])
@@ -183,7 +178,7 @@ def test_no_seeds_train_nothing(tiny_config):
 
 def test_evaluation_does_not_depend_on_the_chunk_size(tiny_config, monkeypatch):
     cfg = tiny_config("mnist1d")
-    data = ht._dataset(cfg.data, "cpu", None)
+    data = ht.cached_dataset(cfg.data, "cpu", None)
     model = ht.build_model(ModelSpec(width=8, depth=1), data.input_shape, data.n_outputs)
     params = model.init([torch.Generator().manual_seed(s) for s in (0, 1)], "cpu")
     whole = evaluate(model, params, data.x_test, data.y_test, data.task)
@@ -231,10 +226,10 @@ def test_resolve_device_refuses_cuda_without_a_gpu():
 def test_the_schedule_sets_the_rate_of_every_later_step(tiny_config, monkeypatch):
     """With a factor of 0 from the first step on, only step 1 (at the base rate) moves."""
     monkeypatch.setattr(ht, "_schedule", lambda config: (lambda step: 0.0))
-    (frozen,) = train_seeds(tiny_config(steps=6, schedule="cosine", keep_params=True), [0])
+    (frozen,) = train_seeds(tiny_config(steps=6, schedule="cosine"), [0])
     monkeypatch.undo()
-    (one_step,) = train_seeds(tiny_config(steps=1, eval_points=1, keep_params=True), [0])
-    (six_steps,) = train_seeds(tiny_config(steps=6, keep_params=True), [0])
+    (one_step,) = train_seeds(tiny_config(steps=1, eval_points=1), [0])
+    (six_steps,) = train_seeds(tiny_config(steps=6), [0])
     for k in frozen.params:
         torch.testing.assert_close(frozen.params[k], one_step.params[k])
     assert not torch.equal(frozen.params["layer0.weight"], six_steps.params["layer0.weight"])
