@@ -17,9 +17,10 @@ from typing import Sequence
 import numpy as np
 
 from harness.claim import claim
-from harness.landscape import path_between
+from harness.landscape import how_different, path_between
 from harness.reporting.figures import Figure, Panel
-from harness.stats import Evidence, all_of, excluding_diverged, exceeds, mean_below, trend
+from harness.stats import (Evidence, all_of, equivalent_to, excluding_diverged, exceeds,
+                           mean_below, trend)
 
 from .recipes import WIDTH_RECIPE, WIDTH_SWEEP
 
@@ -32,6 +33,11 @@ LANDSCAPE_SEEDS = {"quick": 12, "standard": 16, "full": 24}
 NONCONVEX_EFFECT = 0.1  # nats: a tenth of a nat, 4 % of the chance-level loss ln 10 = 2.30
 STABLE_BARRIER = 0.02  # Frankle et al. 2020: "stable" means a test-error barrier below 2 %
 ALIGNED_WIDTH_EFFECT = 0.01  # 1 pp fall of the aligned barrier from the narrowest to the widest
+OVERPARAMETERIZED = (128, 1024)  # 6.6 k and 52 k parameters for 4000 samples; width 16 has 826
+APART = 0.25  # distance after matching, as a fraction of the solutions' mean norm
+DISAGREE = 0.05  # fraction of test inputs on which the two solutions predict different classes
+SIMILAR = 0.02  # test-error margin: about twice the binomial SE at 12 000 test points (0.45 pp)
+# plus the seed spread of the pilot's wide nets (0.35-0.8 pp)
 
 
 def pairs(n_seeds: int) -> list[tuple[int, int]]:
@@ -221,3 +227,90 @@ def test_the_aligned_straight_line_is_low_loss(sweep, measure, budget, decide):
                    "aligned, test error": aligned_barriers,
                    "aligned, training loss": barriers(aligned, "train_loss")},
                   dashed=("aligned, training loss",), log_x=True))))
+
+
+@excluding_diverged
+def different_optima_equally_good(aligned_distance_by_width, disagreement_by_width,
+                                  error_difference_by_width,
+                                  widths: Sequence[int] = OVERPARAMETERIZED) -> Evidence:
+    """O2's judgement at each width, all parts at alpha 0.01: the two solutions of a pair are
+    apart after weight matching (relative distance at least 0.25, one-sample t), predict
+    different classes on at least 5 % of test inputs (one-sample t), and have test errors
+    equivalent within ±2 pp (TOST on the pairs' differences)."""
+    parts = {}
+    for w, dist, dis, diff in zip(widths, aligned_distance_by_width, disagreement_by_width,
+                                  error_difference_by_width):
+        parts[f"apart after matching, width {w}"] = exceeds(
+            dist, 0.0, min_effect=APART, alpha=ALPHA,
+            label=f"distance after matching / mean norm at width {w}")
+        parts[f"predictions differ, width {w}"] = exceeds(
+            dis, 0.0, min_effect=DISAGREE, alpha=ALPHA,
+            label=f"fraction of test inputs predicted differently at width {w}")
+        parts[f"equally good, width {w}"] = equivalent_to(
+            diff, 0.0, margin=SIMILAR, alpha=ALPHA,
+            label=f"test error difference within a pair at width {w}")
+    return all_of(parts)
+
+
+@claim("O2-different-optima", section=SECTION,
+       quote="parameter의 초기값을 랜덤하게 주므로 매번 다른 optima 로 학습되는데, 대부분 비슷하게 "
+             "잘 된다.",
+       statement="Different random initializations end at different solutions (apart even after "
+                 "matching hidden units, and predicting differently) that are equally good "
+                 "(test errors equivalent within 2 pp).",
+       refs=("Fort, Hu & Lakshminarayanan 2019 (arXiv 1912.02757)",
+             "Jordan 2024, Calibrated Chaos (arXiv 2304.01910)",
+             "Ainsworth, Hayase & Srinivasa 2023 (arXiv 2209.04836)"))
+def test_random_inits_reach_different_equally_good_optima(sweep, measure, budget, decide):
+    """Hypothesis, fixed before any run: for the over-parameterized one-hidden-layer MLPs of the
+    width sweep (widths 128 and 1024: 6.6 k and 52 k parameters for 4000 samples), two solutions
+    from independent seeds
+
+    - are *different*: after weight matching (so a relabelling of hidden units is not a
+      difference) their distance is at least a quarter of their mean norm, and they predict
+      different classes on at least 5 % of the 12 000 test inputs;
+    - are *similarly good*: the difference of their test errors is equivalent to zero within
+      ±2 pp (TOST), about twice the binomial standard error at 12 000 test points plus the seed
+      spread of wide nets.
+
+    All parts at alpha 0.01, over independent pairs of the shared width sweep. Width 16 (826
+    parameters, fewer than the samples) is measured and shown, not judged: the note speaks of
+    over-parameterized networks.
+
+    Pilot (6 pairs on other seeds): distance after matching 0.87 ± 0.02 and 0.91 ± 0.001 of the
+    norm, disagreement 25.2 ± 0.6 % and 17.0 ± 0.3 %, error differences 0 ± 0.8 and 0 ± 0.35 pp
+    at widths 128 and 1024 (at width 16: 0.83, 41.8 %, 2 ± 3.5 pp). Power, simulated from those:
+    0.95 at 6 pairs (quick), 1.0 at 8 (standard), 0.50 at 4; the binding part is width 128's
+    equivalence.
+    """
+    runs = sweep(WIDTH_RECIPE, seeds=budget.pick(**LANDSCAPE_SEEDS),
+                 grid={"model.width": LANDSCAPE_WIDTHS}, shared_as=WIDTH_SWEEP)
+    measured = {point.values["model.width"]: [
+        measure("how different", how_different, runs=[(point, i), (point, j)])
+        for i, j in pairs(len(point.results))] for point in runs.points}
+
+    def by_width(widths, value):
+        return [np.array([value(m) for m in measured[w]], dtype=float) for w in widths]
+
+    distance = lambda m: m["aligned_relative_distance"]  # noqa: E731
+    disagreement = lambda m: m["disagreement"]  # noqa: E731
+    difference = lambda m: m["test_errors"][0] - m["test_errors"][1]  # noqa: E731
+    ev = different_optima_equally_good(by_width(OVERPARAMETERIZED, distance),
+                                       by_width(OVERPARAMETERIZED, disagreement),
+                                       by_width(OVERPARAMETERIZED, difference))
+    ev.details["measured_at_width_16"] = {
+        "aligned_relative_distance": float(np.mean(by_width((16,), distance)[0])),
+        "disagreement": float(np.mean(by_width((16,), disagreement)[0])),
+        "error_difference_sd": float(np.std(by_width((16,), difference)[0], ddof=1))}
+    decide(ev, figure=Figure(
+        "Pairs of independently trained solutions by width: apart after matching and "
+        "predicting differently (left), yet with test errors within a few tenths of a point "
+        "of each other once the net is over-parameterized (right). " + Figure.BANDS,
+        (Panel.of("hidden units (width)", "fraction", LANDSCAPE_WIDTHS,
+                  {"distance after matching / norm": by_width(LANDSCAPE_WIDTHS, distance),
+                   "test inputs predicted differently": by_width(LANDSCAPE_WIDTHS,
+                                                                 disagreement)},
+                  log_x=True),
+         Panel.of("hidden units (width)", "test error difference in a pair", LANDSCAPE_WIDTHS,
+                  {"error(A) - error(B)": by_width(LANDSCAPE_WIDTHS, difference)},
+                  log_x=True, lines=[(SIMILAR, "+2 pp"), (-SIMILAR, "-2 pp")]))))

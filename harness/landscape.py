@@ -153,3 +153,43 @@ def path_between(first, second, *, aligned: bool, n_points: int = MIN_PATH_POINT
     return {"alphas": [i / (n_points - 1) for i in range(n_points)], **curves,
             "barrier": {metric: barrier(values) for metric, values in curves.items()},
             "matching_passes": passes}
+
+
+def _predictions(config: TrainConfig, params: Params, device, data_store) -> torch.Tensor:
+    data = cached_dataset(config.data, str(torch.device(device)), data_store)
+    model = build_model(config.model, data.input_shape, data.n_outputs)
+    stacked = {k: v[None].to(device).float() for k, v in params.items()}
+    with torch.no_grad():
+        return model.forward(stacked, data.x_test)[0].argmax(dim=-1)
+
+
+def _distance(a: Params, b: Params) -> float:
+    return math.sqrt(sum(float(((a[k] - b[k]).double() ** 2).sum()) for k in a))
+
+
+def _norm(a: Params) -> float:
+    return math.sqrt(sum(float((v.double() ** 2).sum()) for v in a.values()))
+
+
+def how_different(first, second) -> dict:
+    """How far apart two trained runs (``runs.TrainedRun``) ended, a measurement: the fraction
+    of test inputs on which their predicted classes differ, and the distance between their
+    weights relative to the mean of their norms, as trained and after weight matching (so a
+    mere relabelling of hidden units does not count as a different solution)."""
+    import numpy as np
+
+    from .symmetry import permute, weight_matching
+
+    a, b = first.params, second.params
+    data = cached_dataset(first.config.data, "cpu", first.data_store)
+    spec = build_model(first.config.model, data.input_shape, data.n_outputs).permutation_spec()
+    rng = np.random.default_rng(derive_seed(first.seed, second.seed, "weight matching"))
+    perms, _ = weight_matching(spec, a, b, rng=rng)
+    matched = permute(b, spec, perms)
+    scale = (_norm(a) + _norm(b)) / 2
+    pa = _predictions(first.config, a, first.device, first.data_store)
+    pb = _predictions(second.config, b, second.device, second.data_store)
+    return {"disagreement": float((pa != pb).double().mean()),
+            "relative_distance": _distance(a, b) / scale,
+            "aligned_relative_distance": _distance(a, matched) / scale,
+            "test_errors": [first.result.final("test_error"), second.result.final("test_error")]}

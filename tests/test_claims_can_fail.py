@@ -264,3 +264,25 @@ def test_aligned_claim_can_be_supported():
 def test_landscape_pairs_are_disjoint():
     assert opt.pairs(16) == [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (14, 15)]
     assert opt.pairs(5) == [(0, 1), (2, 3)]
+
+
+def _o2(dist, dis, diff, seed):
+    rng = np.random.default_rng(seed)
+    return opt.different_optima_equally_good(*[[rng.normal(m, sd, 8) for m, sd in pairs]
+                                               for pairs in (dist, dis, diff)])
+
+
+def test_o2_is_refuted_when_seeds_reach_the_same_solution():
+    ev = _o2([(0.01, 0.005)] * 2, [(0.001, 0.001)] * 2, [(0.0, 0.001)] * 2, 310)
+    assert ev.verdict == REFUTED and ev.decided_by.startswith("apart after matching")
+
+
+def test_o2_is_refuted_when_seeds_differ_in_accuracy_beyond_the_margin():
+    ev = _o2([(0.87, 0.02)] * 2, [(0.25, 0.01)] * 2, [(0.06, 0.005)] * 2, 311)
+    assert (ev.verdict, ev.refuted_as) == (REFUTED, "beyond the margin")
+
+
+def test_o2_can_be_supported():
+    ev = _o2([(0.87, 0.016), (0.91, 0.0014)], [(0.25, 0.006), (0.17, 0.0033)],
+             [(0.0, 0.008), (0.0, 0.0035)], 312)
+    assert ev.verdict == SUPPORTED
