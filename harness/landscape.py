@@ -193,3 +193,18 @@ def how_different(first, second) -> dict:
             "relative_distance": _distance(a, b) / scale,
             "aligned_relative_distance": _distance(a, matched) / scale,
             "test_errors": [first.result.final("test_error"), second.result.final("test_error")]}
+
+
+def curve_between(first, second, *, steps: int, lr: float, samples_per_step: int,
+                  n_points: int = MIN_PATH_POINTS) -> dict:
+    """Loss and error along a quadratic Bézier curve fitted between two trained runs
+    (``fit_bezier``, seeded by the two runs), a measurement like ``path_between``."""
+    control = fit_bezier(first.config, first.params, second.params, steps=steps, lr=lr,
+                         samples_per_step=samples_per_step,
+                         seed=derive_seed(first.seed, second.seed, "curve"),
+                         device=first.device, data_store=first.data_store)
+    curves = evaluate_points(first.config, bezier_path(first.params, control, second.params,
+                                                       n_points),
+                             device=first.device, data_store=first.data_store)
+    return {"ts": [i / (n_points - 1) for i in range(n_points)], **curves,
+            "barrier": {metric: barrier(values) for metric, values in curves.items()}}

@@ -286,3 +286,24 @@ def test_o2_can_be_supported():
     ev = _o2([(0.87, 0.016), (0.91, 0.0014)], [(0.25, 0.006), (0.17, 0.0033)],
              [(0.0, 0.008), (0.0, 0.0035)], 312)
     assert ev.verdict == SUPPORTED
+
+
+def test_o6_connected_is_not_supported_when_the_curve_is_no_better_than_the_line():
+    line = groups([0.22, 0.29, 0.32], 0.02, 6, 313)
+    ev = opt.curve_joins_solutions(line, line)
+    assert ev.verdict == REFUTED and ev.decided_by.startswith("half the line's barrier")
+
+
+def test_o6_connected_is_refuted_by_a_curve_barrier_above_2_pp_for_wide_nets():
+    line = groups([0.22, 0.29, 0.32], 0.02, 6, 314)
+    curve = groups([0.03, 0.05, 0.05], 0.003, 6, 315)
+    ev = opt.curve_joins_solutions(line, curve)
+    assert (ev.verdict, ev.refuted_as) == (REFUTED, "beyond the margin")
+
+
+def test_o6_connected_can_be_supported():
+    line = groups([0.22, 0.29, 0.32], 0.02, 6, 316)
+    rng = np.random.default_rng(317)
+    curve = [np.abs(rng.normal(m, sd, 6)) for m, sd in ((0.034, 0.005), (0.005, 0.002),
+                                                       (0.001, 0.0006))]
+    assert opt.curve_joins_solutions(line, curve).verdict == SUPPORTED
