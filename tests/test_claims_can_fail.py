@@ -307,3 +307,71 @@ def test_o6_connected_can_be_supported():
     curve = [np.abs(rng.normal(m, sd, 6)) for m, sd in ((0.034, 0.005), (0.005, 0.002),
                                                        (0.001, 0.0006))]
     assert opt.curve_joins_solutions(line, curve).verdict == SUPPORTED
+
+
+def _o3(errors, losses, seed, n=12):
+    rng = np.random.default_rng(seed)
+    return opt.learning_rate_has_a_critical_value(
+        [np.clip(rng.normal(m, sd, n), 0, 1) if np.isfinite(m) else np.full(n, np.nan)
+         for m, sd in errors],
+        [rng.normal(m, sd, n) if np.isfinite(m) else np.full(n, np.nan) for m, sd in losses])
+
+
+PILOT_O3_LOSSES = [(2.08, 0.01), (1.34, 0.02), (0.15, 0.03), (0.001, 0.0), (np.nan, 0)]
+
+
+def test_o3_is_refuted_when_the_largest_rate_trains_fine():
+    ev = _o3([(0.79, 0.01), (0.5, 0.01), (0.03, 0.01), (0.0, 0.0), (0.0, 0.0)],
+             PILOT_O3_LOSSES[:4] + [(0.001, 0.0)], 320)
+    assert ev.verdict == REFUTED and ev.decided_by == "fails at lr 10"
+
+
+def test_o3_is_not_supported_when_small_rates_are_not_slow():
+    ev = _o3([(0.02, 0.01), (0.02, 0.01), (0.03, 0.01), (0.0, 0.0), (np.nan, 0)],
+             [(0.15, 0.03), (0.15, 0.03), (0.15, 0.03), (0.001, 0.0), (np.nan, 0)], 321)
+    assert ev.verdict != SUPPORTED and ev.decided_by == "slow at lr 0.001"
+
+
+def test_o3_is_refuted_when_nothing_trains():
+    ev = _o3([(0.8, 0.01)] * 4 + [(np.nan, 0)], PILOT_O3_LOSSES, 322)
+    assert ev.verdict == REFUTED and ev.decided_by.startswith("trains at lr")
+
+
+def test_o3_can_be_supported_and_counts_divergence_as_failure():
+    ev = _o3([(0.79, 0.01), (0.5, 0.01), (0.03, 0.005), (0.0, 0.0), (np.nan, 0)],
+             PILOT_O3_LOSSES, 323)
+    assert ev.verdict == SUPPORTED
+    assert ev.details["fails at lr 10"]["estimate"] == 1.0
+
+
+def _o4(train, test, seed, n=16):
+    rng = np.random.default_rng(seed)
+    return opt.small_random_init_works([rng.normal(m, sd, n) for m, sd in train],
+                                       [rng.normal(m, sd, n) for m, sd in test])
+
+
+PILOT_O4_TRAIN = [(0.889, 0.0), (0.20, 0.007), (0.017, 0.001), (0.0, 0.0), (0.52, 0.03)]
+
+
+def test_o4_is_refuted_when_zero_init_trains_like_the_default():
+    ev = _o4([(0.017, 0.001)] + PILOT_O4_TRAIN[1:],
+             [(0.39, 0.005), (0.399, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 324)
+    assert ev.verdict == REFUTED and ev.decided_by == "zero init fails"
+
+
+def test_o4_is_refuted_when_large_inits_are_no_worse():
+    ev = _o4(PILOT_O4_TRAIN,
+             [(0.90, 0.0), (0.399, 0.004), (0.386, 0.005), (0.385, 0.005), (0.384, 0.005)], 325)
+    assert ev.verdict == REFUTED and ev.decided_by.startswith("scaling up degrades")
+
+
+def test_o4_is_not_supported_when_a_small_scale_generalizes_worse():
+    ev = _o4(PILOT_O4_TRAIN,
+             [(0.90, 0.0), (0.45, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 326)
+    assert ev.verdict == REFUTED and ev.decided_by == "a small scale generalizes"
+
+
+def test_o4_can_be_supported():
+    ev = _o4(PILOT_O4_TRAIN,
+             [(0.90, 0.0), (0.39, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 327)
+    assert ev.verdict == SUPPORTED
