@@ -21,8 +21,7 @@ from harness.config import DataSpec, ModelSpec, TrainConfig
 from harness.landscape import curve_between, how_different, path_between
 from harness.reporting.figures import Figure, Panel
 from harness.stats import (Evidence, all_of, difference_exceeds, equivalent_to,
-                           excluding_diverged, exceeds, mean_below, no_worse_than, rate_exceeds,
-                           trend)
+                           excluding_diverged, exceeds, mean_below, rate_exceeds, trend)
 
 from .recipes import WIDTH_RECIPE, WIDTH_SWEEP
 
@@ -40,7 +39,8 @@ ALIGNED_WIDTH_EFFECT = 0.01  # 1 pp fall of the aligned barrier from the narrowe
 # 1e-3 left 6.0, 1.1 and 0.8 pp). Fitted on the first pairs only: each fit costs seconds.
 CURVE_FIT = {"steps": 1000, "lr": 5e-3, "samples_per_step": 4}
 CONNECTED_PAIRS = {"quick": 6, "standard": 6, "full": 12}
-OVERPARAMETERIZED = (128, 1024)  # 6.6 k and 52 k parameters for 4000 samples; width 16 has 826
+OVERPARAMETERIZED = (128, 1024)
+CONNECTED = "Global optima 끼리는 parameter space에서 continuous하게 연결되어 있다."  # 6.6 k and 52 k parameters for 4000 samples; width 16 has 826
 APART = 0.25  # distance after matching, as a fraction of the solutions' mean norm
 DISAGREE = 0.05  # fraction of test inputs on which the two solutions predict different classes
 SIMILAR = 0.02  # test-error margin: about twice the binomial SE at 12 000 test points (0.45 pp)
@@ -136,7 +136,7 @@ def straight_line_is_low_loss(barrier_by_width: Sequence[Sequence[float]],
 
 
 @claim("O6-linear-naive", section=SECTION,
-       quote="Global optima 끼리는 parameter space에서 continuous하게 연결되어 있다.",
+       quote=CONNECTED,
        statement="The straight line between two independently trained solutions stays low-loss "
                  "(test-error barrier below 2 pp).",
        refs=("Frankle et al. 2020 (arXiv 1912.05671)", "Garipov et al. 2018 (arXiv 1802.10026)",
@@ -191,7 +191,7 @@ def aligned_line_is_low_loss_and_more_so_when_wider(
 
 
 @claim("O6-linear-aligned", section=SECTION,
-       quote="Global optima 끼리는 parameter space에서 continuous하게 연결되어 있다.",
+       quote=CONNECTED,
        statement="Once the hidden units of one solution are permuted to match the other's "
                  "(weight matching), the straight line between them is low-loss, and more so as "
                  "width grows.",
@@ -343,7 +343,7 @@ def curve_joins_solutions(naive_by_width, curve_by_width, widths=LANDSCAPE_WIDTH
 
 
 @claim("O6-connected", section=SECTION,
-       quote="Global optima 끼리는 parameter space에서 continuous하게 연결되어 있다.",
+       quote=CONNECTED,
        statement="Two independently trained solutions are joined by a low-loss path: a quadratic "
                  "Bézier curve trained between them has a test-error barrier far below the "
                  "straight line's, and below 2 pp for over-parameterized nets.",

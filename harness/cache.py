@@ -32,6 +32,18 @@ def _serialized(blob: dict) -> bytes:
     return buffer.getvalue()
 
 
+def _read_entry(path: Path, key: str) -> dict | None:
+    """The stored dict at ``path`` for run ``key``; None when absent; ``CorruptEntry`` (or any
+    load error) when it is not whole, not ours, or another run's."""
+    payload = read_checked(path)
+    if payload is None:
+        return None
+    blob = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+    if blob.get("format") != FORMAT or blob.get("key") != key:
+        raise CorruptEntry(f"{path}: foreign or outdated entry")
+    return blob
+
+
 class RunCache:
     """Results under ``root/runs/<key[:2]>/<key>.pt``, each run's final parameters beside it in
     ``<key>.params.pt``; ``root=None`` disables storage. Results load without their parameters
@@ -62,12 +74,9 @@ class RunCache:
             return None
         path = self.path(key)
         try:
-            payload = read_checked(path)
-            if payload is None:
+            blob = _read_entry(path, key)
+            if blob is None:
                 return None
-            blob = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
-            if blob.get("format") != FORMAT or blob.get("key") != key:
-                raise CorruptEntry(f"{path}: foreign or outdated entry")
             record = dict(blob["result"])
             record.pop("params", None)  # parameters live in their own file
             result = RunResult(**record)
@@ -106,13 +115,8 @@ class RunCache:
             return None
         path = self.params_path(key)
         try:
-            payload = read_checked(path)
-            if payload is None:
-                return None
-            blob = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
-            if blob.get("format") != FORMAT or blob.get("key") != key:
-                raise CorruptEntry(f"{path}: foreign or outdated entry")
-            return blob["params"]
+            blob = _read_entry(path, key)
+            return None if blob is None else blob["params"]
         except Exception:  # corrupt, truncated or foreign: the caller retrains the run
             remove(path)
             return None
