@@ -22,7 +22,7 @@ import torch
 
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
-from .config import TrainConfig, stable_hash
+from .config import TrainConfig
 from .measure import Measurements
 from .reporting.benchmarks import read_benchmarks
 from .reporting.compare import Comparison, compare, comparison_lines
@@ -30,7 +30,7 @@ from .reporting.document import write_report
 from .reporting.figures import Figure
 from .reporting.records import SchemaError, SessionRecord
 from .reporting.saved import NAME, autosave_name, find_saved, read_results, save
-from .reporting.session import (EVIDENCE, FIGURE, RUNS, SPEC, ClaimSession)
+from .reporting.session import EVIDENCE, FIGURE, RUNS, SPEC, ClaimSession, sweep_record
 from .reporting.table import catalog_lines, evidence_lines, summary_lines
 from .runs import ResultTable, Runner, Sweep
 from .seeding import derive_seed, numpy_rng
@@ -292,31 +292,9 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
         finally:
             request.node.user_properties.append((RUNS, json.dumps({
                 "trained": runner.trained - trained, "reused": runner.reused - reused,
-                **_sweep_record(spec, table)})))
+                **sweep_record(spec, table)})))
 
     return run
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
-
-
-def _sweep_record(spec: Sweep, table: ResultTable | None) -> dict:
-    """What the results file keeps of a sweep: per point its grid values, config hash, run
-    seeds and the per-seed final value of every metric; and the training time it stands for."""
-    if table is None:
-        return {"namespace": spec.namespace, "points": []}
-    points, seconds, steps = [], 0.0, 0
-    for p in table.points:
-        metrics = p.results[0].curves if p.results else {}
-        points.append({
-            "values": {k: _plain(v) for k, v in p.values.items()},
-            "config_key": stable_hash(p.config), "seeds": [r.seed for r in p.results],
-            "final": {m: [float(r.final(m)) for r in p.results] for m in metrics}})
-        seconds += sum(r.seconds for r in p.results)
-        steps += p.config.steps * len(p.results)
-    return {"namespace": spec.namespace, "points": points, "train_seconds": seconds,
-            "train_steps": steps}
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ import platform
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..config import stable_hash
 from .records import ClaimRecord, SessionRecord
 
 # user_properties keys the plugin writes
@@ -84,6 +86,28 @@ class ClaimSession:
             duration_s=round(duration_s, 3), claims=dict(sorted(self.records.items())))
         session.adjust()
         return session
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+
+def sweep_record(spec, table) -> dict:
+    """What the results file keeps of a sweep: per point its grid values, config hash, run
+    seeds and the per-seed final value of every metric; and the training time it stands for."""
+    if table is None:
+        return {"namespace": spec.namespace, "points": []}
+    points, seconds, steps = [], 0.0, 0
+    for p in table.points:
+        metrics = p.results[0].curves if p.results else {}
+        points.append({
+            "values": {k: _plain(v) for k, v in p.values.items()},
+            "config_key": stable_hash(p.config), "seeds": [r.seed for r in p.results],
+            "final": {m: [float(r.final(m)) for r in p.results] for m in metrics}})
+        seconds += sum(r.seconds for r in p.results)
+        steps += p.config.steps * len(p.results)
+    return {"namespace": spec.namespace, "points": points, "train_seconds": seconds,
+            "train_steps": steps}
 
 
 def versions() -> dict:
