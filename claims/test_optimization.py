@@ -516,9 +516,8 @@ def small_random_init_works(train_error_by_scale, test_error_by_scale,
 
 @claim("O4-small-init", section=SECTION,
        quote="작은 값으로 random initialization 해야한다.",
-       statement="Random initialization at a small scale trains and generalizes well; zero "
-                 "initialization fails (symmetry), and scaling the initialization up degrades "
-                 "the result.",
+       statement="Random initialization at a small scale trains where zero initialization "
+                 "fails (symmetry), and scaling the initialization up degrades test error.",
        refs=("Glorot & Bengio 2010", "He et al. 2015 (arXiv 1502.01852)",
              "Chizat, Oyallon & Bach 2019 (arXiv 1812.07956)"),
        design=2)

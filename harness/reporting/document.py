@@ -160,7 +160,7 @@ def _answer(session: SessionRecord) -> list[Block]:
         for key, (s, members) in verdicts.items():
             if s != status:
                 continue
-            lead = members[0]
+            lead = next((r for r in members if r.expected == SUPPORTED), members[0])
             head = (f"{key} \u201c{lead.quote}\u201d ({lead.statement.rstrip('.')}): "
                     + "; ".join(f"{r.id} {r.verdict}" for r in members))
             if status == QUALIFIED:
