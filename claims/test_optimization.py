@@ -52,13 +52,25 @@ def pairs(n_seeds: int) -> list[tuple[int, int]]:
     return [(i, i + 1) for i in range(0, n_seeds - 1, 2)]
 
 
-def line_measurements(sweep, measure, budget, *, aligned: bool) -> dict[int, list[dict]]:
-    """Per width, the straight-line measurement of every pair of the shared width sweep."""
-    runs = sweep(WIDTH_RECIPE, seeds=budget.pick(**LANDSCAPE_SEEDS),
+def landscape_runs(sweep, budget):
+    """The shared width sweep at the landscape widths, with the landscape claims' seeds."""
+    return sweep(WIDTH_RECIPE, seeds=budget.pick(**LANDSCAPE_SEEDS),
                  grid={"model.width": LANDSCAPE_WIDTHS}, shared_as=WIDTH_SWEEP)
+
+
+def line_measurements(runs, measure, *, aligned: bool, n_pairs: int | None = None
+                      ) -> dict[int, list[dict]]:
+    """Per width, the straight-line measurement of each pair (the first ``n_pairs``, or all)."""
     return {point.values["model.width"]: [
         measure("straight line", path_between, runs=[(point, i), (point, j)], aligned=aligned)
-        for i, j in pairs(len(point.results))] for point in runs.points}
+        for i, j in pairs(len(point.results))[:n_pairs]] for point in runs.points}
+
+
+def below_half_the_line(line, other, *, label: str) -> Evidence:
+    """Another path's barrier is below half the straight line's by at least 1 pp (one-sample t
+    on the pairs' line / 2 − other, alpha 0.01)."""
+    return exceeds(np.asarray(line) / 2 - np.asarray(other), 0.0, min_effect=0.01, alpha=ALPHA,
+                   label=label)
 
 
 def barriers(paths: dict[int, list[dict]], metric: str) -> list[np.ndarray]:
@@ -115,7 +127,7 @@ def test_the_training_loss_is_not_convex(sweep, measure, budget, decide):
     Power, simulated from a 6-pair pilot on other seeds (excess 0.91 ± 0.16, 1.61 ± 0.13 and
     2.58 ± 0.14 nats at the three widths): 1.0 at 4 pairs or more (0.79 at 3).
     """
-    paths = line_measurements(sweep, measure, budget, aligned=False)
+    paths = line_measurements(landscape_runs(sweep, budget), measure, aligned=False)
     alphas, curves = along(paths, "train_loss")
     decide(loss_is_not_convex(midpoint_excess(paths)), figure=Figure(
         "Training loss along the straight line between two independently trained solutions "
@@ -154,7 +166,7 @@ def test_the_straight_line_between_solutions_is_low_loss(sweep, measure, budget,
     Power, simulated from a 6-pair pilot on other seeds (barriers of 22.3 ± 2.6, 28.8 ± 1.8 and
     32.0 ± 1.4 pp): refuted with probability 1.0 at 3 pairs or more.
     """
-    paths = line_measurements(sweep, measure, budget, aligned=False)
+    paths = line_measurements(landscape_runs(sweep, budget), measure, aligned=False)
     alphas, curves = along(paths, "test_error")
     ev = straight_line_is_low_loss(barriers(paths, "test_error"))
     ev.details["train_loss_barrier_by_width"] = {
@@ -179,9 +191,8 @@ def aligned_line_is_low_loss_and_more_so_when_wider(
       the widest net, and the widest is no worse than any narrower one by more than 1 pp
       (``trend``, Welch).
     """
-    parts = {f"half the naive barrier at width {w}": exceeds(
-        np.asarray(n) / 2 - np.asarray(a), 0.0, min_effect=0.01, alpha=ALPHA,
-        label=f"naive / 2 - aligned test-error barrier at width {w}")
+    parts = {f"half the naive barrier at width {w}": below_half_the_line(
+        n, a, label=f"naive / 2 - aligned test-error barrier at width {w}")
         for w, n, a in zip(widths, naive_by_width, aligned_by_width)}
     parts["falls with width"] = trend(
         aligned_by_width, direction="decreasing", min_effect=ALIGNED_WIDTH_EFFECT,
@@ -220,8 +231,9 @@ def test_the_aligned_straight_line_is_low_loss(sweep, measure, budget, decide):
     0.007: the fall from width 16 to 1024 (3.0-5.7 pp) varies more between seeds than the pilot
     suggested. This is the family's thinnest margin to alpha.
     """
-    naive = line_measurements(sweep, measure, budget, aligned=False)
-    aligned = line_measurements(sweep, measure, budget, aligned=True)
+    runs = landscape_runs(sweep, budget)
+    naive = line_measurements(runs, measure, aligned=False)
+    aligned = line_measurements(runs, measure, aligned=True)
     naive_barriers, aligned_barriers = (barriers(naive, "test_error"),
                                         barriers(aligned, "test_error"))
     ev = aligned_line_is_low_loss_and_more_so_when_wider(naive_barriers, aligned_barriers)
@@ -295,8 +307,7 @@ def test_random_inits_reach_different_equally_good_optima(sweep, measure, budget
     0.95 at 6 pairs (quick), 1.0 at 8 (standard), 0.50 at 4; the binding part is width 128's
     equivalence.
     """
-    runs = sweep(WIDTH_RECIPE, seeds=budget.pick(**LANDSCAPE_SEEDS),
-                 grid={"model.width": LANDSCAPE_WIDTHS}, shared_as=WIDTH_SWEEP)
+    runs = landscape_runs(sweep, budget)
     measured = {point.values["model.width"]: [
         measure("how different", how_different, runs=[(point, i), (point, j)])
         for i, j in pairs(len(point.results))] for point in runs.points}
@@ -337,9 +348,8 @@ def curve_joins_solutions(naive_by_width, curve_by_width, widths=LANDSCAPE_WIDTH
     al.'s threshold (one-sample t bound)."""
     parts = {}
     for w, line, curve in zip(widths, naive_by_width, curve_by_width):
-        parts[f"half the line's barrier at width {w}"] = exceeds(
-            np.asarray(line) / 2 - np.asarray(curve), 0.0, min_effect=0.01, alpha=ALPHA,
-            label=f"line / 2 - curve test-error barrier at width {w}")
+        parts[f"half the line's barrier at width {w}"] = below_half_the_line(
+            line, curve, label=f"line / 2 - curve test-error barrier at width {w}")
         if w in judged_low:
             parts[f"below 2 pp at width {w}"] = mean_below(
                 curve, STABLE_BARRIER, alpha=ALPHA,
@@ -368,16 +378,11 @@ def test_solutions_are_joined_by_a_low_loss_curve(sweep, measure, budget, decide
     4 pairs, 1.0 at 6.
     """
     n_pairs = budget.pick(**CONNECTED_PAIRS)
-    runs = sweep(WIDTH_RECIPE, seeds=budget.pick(**LANDSCAPE_SEEDS),
-                 grid={"model.width": LANDSCAPE_WIDTHS}, shared_as=WIDTH_SWEEP)
-    line, curve = {}, {}
-    for point in runs.points:
-        w = point.values["model.width"]
-        chosen = pairs(len(point.results))[:n_pairs]
-        line[w] = [measure("straight line", path_between, runs=[(point, i), (point, j)],
-                           aligned=False) for i, j in chosen]
-        curve[w] = [measure("bezier curve", curve_between, runs=[(point, i), (point, j)],
-                            **CURVE_FIT) for i, j in chosen]
+    runs = landscape_runs(sweep, budget)
+    line = line_measurements(runs, measure, aligned=False, n_pairs=n_pairs)
+    curve = {point.values["model.width"]: [
+        measure("bezier curve", curve_between, runs=[(point, i), (point, j)], **CURVE_FIT)
+        for i, j in pairs(len(point.results))[:n_pairs]] for point in runs.points}
     ev = curve_joins_solutions(barriers(line, "test_error"), barriers(curve, "test_error"))
     ev.details["curve_train_loss_barrier_by_width"] = {
         str(w): float(np.mean(b)) for w, b in zip(LANDSCAPE_WIDTHS, barriers(curve, "train_loss"))}

@@ -16,11 +16,13 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from .config import TrainConfig
 from .models import build_model
 from .seeding import derive_seed, torch_generator
+from .symmetry import permute, weight_matching
 from .train import cached_dataset, evaluate, loss_function
 
 Params = dict[str, torch.Tensor]
@@ -130,24 +132,25 @@ def fit_bezier(config: TrainConfig, a: Params, b: Params, *, steps: int, lr: flo
     return {k: v.detach().cpu() for k, v in control.items()}
 
 
+def matched_to(first, second) -> tuple[Params, int]:
+    """The second run's parameters with its hidden units permuted to match the first's (weight
+    matching over the model's declared symmetry, seeded by the two runs), and the passes the
+    matching took."""
+    data = cached_dataset(first.config.data, str(torch.device(first.device)), first.data_store)
+    spec = build_model(first.config.model, data.input_shape, data.n_outputs).permutation_spec()
+    rng = np.random.default_rng(derive_seed(first.seed, second.seed, "weight matching"))
+    perms, passes = weight_matching(spec, first.params, second.params, rng=rng)
+    return permute(second.params, spec, perms), passes
+
+
 def path_between(first, second, *, aligned: bool, n_points: int = MIN_PATH_POINTS) -> dict:
     """Loss and error along the straight line between two trained runs (``runs.TrainedRun``),
     the second one's hidden units first matched to the first's when ``aligned`` (weight
     matching over the model's declared symmetry, seeded by the two runs). A measurement:
     plain JSON with the curves (``alphas``, one list per metric) and each metric's barrier."""
-    import numpy as np
-
-    from .symmetry import permute, weight_matching
-
-    a, b = first.params, second.params
-    passes = 0
+    a, b, passes = first.params, second.params, 0
     if aligned:
-        data = cached_dataset(first.config.data, "cpu", first.data_store)
-        spec = build_model(first.config.model, data.input_shape,
-                           data.n_outputs).permutation_spec()
-        rng = np.random.default_rng(derive_seed(first.seed, second.seed, "weight matching"))
-        perms, passes = weight_matching(spec, a, b, rng=rng)
-        b = permute(b, spec, perms)
+        b, passes = matched_to(first, second)
     curves = evaluate_points(first.config, linear_path(a, b, n_points), device=first.device,
                              data_store=first.data_store)
     return {"alphas": [i / (n_points - 1) for i in range(n_points)], **curves,
@@ -176,16 +179,8 @@ def how_different(first, second) -> dict:
     of test inputs on which their predicted classes differ, and the distance between their
     weights relative to the mean of their norms, as trained and after weight matching (so a
     mere relabelling of hidden units does not count as a different solution)."""
-    import numpy as np
-
-    from .symmetry import permute, weight_matching
-
     a, b = first.params, second.params
-    data = cached_dataset(first.config.data, "cpu", first.data_store)
-    spec = build_model(first.config.model, data.input_shape, data.n_outputs).permutation_spec()
-    rng = np.random.default_rng(derive_seed(first.seed, second.seed, "weight matching"))
-    perms, _ = weight_matching(spec, a, b, rng=rng)
-    matched = permute(b, spec, perms)
+    matched, _ = matched_to(first, second)
     scale = (_norm(a) + _norm(b)) / 2
     pa = _predictions(first.config, a, first.device, first.data_store)
     pb = _predictions(second.config, b, second.device, second.data_store)

@@ -286,8 +286,7 @@ class Runner:
                                   self.cache.root, self.data_store, self.write_failure is None)
             self.trained += outcome.trained
             params = outcome.results[0].params
-            if not self.cache.enabled or outcome.write_failure:
-                self._weights[key] = params
+            self._lean(key, outcome.results[0], outcome)  # kept in memory if not stored
         return params
 
     def _split(self, tasks):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ..stats import ABOVE, BELOW, WITHIN
 from .records import ClaimRecord, SessionRecord, evidence_from_json
+from .table import num, table
 
 NOISE_OF_MIN_EFFECT = 0.1
 NOISE_OF_INTERVAL = 0.05
@@ -140,15 +141,10 @@ def compare(before: SessionRecord, now: SessionRecord, baseline: str = "baseline
                                  for i in ids], environment_differences(before, now))
 
 
-def _num(x: float | None) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{x:.4g}"
-
-
 def comparison_lines(result: Comparison) -> list[str]:
     """The comparison as a table: before / now / change per claim, then what differs."""
-    from .table import table
-
-    rows = [[c.id, c.before, c.now, _num(c.estimate_before), _num(c.estimate_now), c.change]
+    shown = lambda x: "-" if x is None else num(x)  # noqa: E731
+    rows = [[c.id, c.before, c.now, shown(c.estimate_before), shown(c.estimate_now), c.change]
             for c in result.changes]
     lines = [f"compared with {result.baseline}"]
     lines += table(["id", "before", "now", "estimate before", "estimate now", "change"], rows)
