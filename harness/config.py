@@ -159,6 +159,11 @@ class TrainConfig:
     the last step) make the curves, preceded by one at initialisation when ``eval_init``. Every
     run's final parameters are kept (in the run cache, beside its result), so asking for the
     weights of a run never changes its key.
+
+    ``spawn_child`` > 0 makes the run a child spawned from its seed's run at ``spawn_step``
+    (Frankle et al. 2020): the same initialization and the same first ``spawn_step`` steps,
+    then its own data order (the epoch in progress is redrawn). Child 0 is the parent's own
+    run, so it always has ``spawn_step`` 0. A child shares its parent's seed (``lineage``).
     """
 
     model: ModelSpec = field(default_factory=ModelSpec)
@@ -172,6 +177,8 @@ class TrainConfig:
     steps: int = 1000
     eval_points: int = 5
     eval_init: bool = True
+    spawn_step: int = 0
+    spawn_child: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelSpec):
@@ -187,6 +194,14 @@ class TrainConfig:
         _check_int("steps", self.steps, minimum=1)
         _check_int("eval_points", self.eval_points, minimum=1)
         _check_bool("eval_init", self.eval_init)
+        _check_int("spawn_step", self.spawn_step, minimum=0)
+        _check_int("spawn_child", self.spawn_child, minimum=0)
+        if self.spawn_step > self.steps:
+            raise ValueError(f"spawn_step {self.spawn_step} is beyond the run's {self.steps} "
+                             f"steps; allowed: 0 … {self.steps}")
+        if self.spawn_child == 0 and self.spawn_step:
+            raise ValueError(f"spawn_step {self.spawn_step} needs spawn_child >= 1: child 0 is "
+                             f"the parent's own run, which is never spawned")
         if self.batch_size > self.data.n_train:
             raise ValueError(
                 f"batch_size {self.batch_size} exceeds n_train {self.data.n_train}"
@@ -198,6 +213,24 @@ class TrainConfig:
 
     def epochs(self) -> float:
         return self.steps * self.batch_size / self.data.n_train
+
+    def lineage(self) -> "TrainConfig":
+        """The config whose seeds this one's runs share: a spawned child's parent run."""
+        return replace(self, spawn_step=0, spawn_child=0)
+
+
+# What may differ between runs that train in one stacked computation: values that change no
+# tensor's shape and act per member (a rate, a momentum, an init scale, the training labels, the
+# data order). Everything else must be equal (``stack_key``).
+STACKABLE = ("lr", "momentum", "weight_decay", "schedule", "model.init_scale",
+             "data.label_noise", "spawn_step", "spawn_child")
+
+
+def stack_key(config: TrainConfig) -> str:
+    """Configs with the same key can train in one stack."""
+    reference = TrainConfig()
+    return stable_hash("stack", set_path(config, {p: get_path(reference, p)
+                                                  for p in STACKABLE}))
 
 
 def epochs_to_steps(epochs: int, n_train: int, batch_size: int) -> int:
@@ -237,14 +270,20 @@ def get_path(obj: Any, path: str) -> Any:
 # Fields that configs no longer have, with the value every hashed config had: they stay in the
 # canonical form so that run keys and seeds derived before their removal do not move.
 RETIRED_FIELDS = {"TrainConfig": {"keep_params": False}}
+# Fields added later, left out of the canonical form while at these values (the value every
+# earlier config had), for the same reason.
+ADDED_FIELDS = {"TrainConfig": {"spawn_step": 0, "spawn_child": 0}}
 
 
 def canonical(obj: Any) -> Any:
     """A JSON-ready form of a config that is identical across processes and platforms."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {"__type__": type(obj).__name__, **RETIRED_FIELDS.get(type(obj).__name__, {})}
+        added = ADDED_FIELDS.get(type(obj).__name__, {})
         for f in fields(obj):
             value = getattr(obj, f.name)
+            if f.name in added and value == added[f.name]:
+                continue
             if f.type == "float" and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)  # lr=1 and lr=1.0 name the same run
             out[f.name] = canonical(value)

@@ -20,10 +20,10 @@ import torch
 
 from . import __version__
 from .cache import RunCache
-from .config import TrainConfig, stable_hash
+from .config import TrainConfig, stable_hash, stack_key
 from .seeding import derive_seed
 from .data import generator_version
-from .train import RunResult, device_model, train_seeds
+from .train import Member, RunResult, device_model, train_stack
 
 
 class CacheWriteWarning(UserWarning):
@@ -158,26 +158,29 @@ class TaskOutcome:
     write_failure: str | None = None
 
 
-def _train_task(config: TrainConfig, seeds: list[int], keys: list[str], device: str,
+def _train_task(configs: list[TrainConfig], seeds: list[int], keys: list[str], device: str,
                 cache_root: Path | None, data_store: Path | None, writable: bool = True
                 ) -> TaskOutcome:
-    """Train the runs among ``keys`` that nobody has stored yet, holding their locks.
+    """Train the runs among ``keys`` that nobody has stored yet, holding their locks; the
+    runs (``configs[i]``, ``seeds[i]``) share every shape and train in one stack.
 
     Module-level so a worker process can run it. Locks are taken in sorted order, so parallel
     processes never train the same run twice and never deadlock. A failed store (no space) does
     not throw the training away: the results come back with the failure named.
     """
     cache = RunCache(cache_root, writable=writable)
-    config_key = stable_hash(config)
+    config_keys = [stable_hash(c) for c in configs]
     with cache.locks(keys):
-        found = {k: cache.load(k, seed=s, config_key=config_key) for k, s in zip(keys, seeds)}
-        todo = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
+        found = {k: cache.load(k, seed=s, config_key=ck)
+                 for k, s, ck in zip(keys, seeds, config_keys)}
+        todo = [i for i, k in enumerate(keys) if found[k] is None]
         if todo:
-            fresh = train_seeds(config, [s for _, s in todo], torch.device(device),
-                                config_key=config_key, data_store=data_store)
-            for (k, _), result in zip(todo, fresh):
-                cache.store(k, result)
-                found[k] = result
+            fresh = train_stack([Member(configs[i], seeds[i]) for i in todo],
+                                torch.device(device), config_keys=[config_keys[i] for i in todo],
+                                data_store=data_store)
+            for i, result in zip(todo, fresh):
+                cache.store(keys[i], result)
+                found[keys[i]] = result
     return TaskOutcome([found[k] for k in keys], len(todo), cache.write_failure)
 
 
@@ -211,7 +214,8 @@ class Runner:
     _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
 
     def seeds_for(self, sweep: Sweep, config: TrainConfig) -> list[int]:
-        return [derive_seed(self.master_seed, sweep.namespace, config, i)
+        """A spawned child shares the seeds of its parent's config (``TrainConfig.lineage``)."""
+        return [derive_seed(self.master_seed, sweep.namespace, config.lineage(), i)
                 for i in range(sweep.seeds)]
 
     def close(self) -> None:
@@ -225,7 +229,7 @@ class Runner:
         configs = sweep.configs()
         total = len(configs) * sweep.seeds
         slots: list[dict[str, RunResult | None]] = []
-        tasks = []
+        missing: list[tuple[int, TrainConfig, str, int]] = []
         for i, (values, config) in enumerate(configs):
             seeds = self.seeds_for(sweep, config)
             keys = [run_key(config, s, self.device) for s in seeds]
@@ -233,16 +237,14 @@ class Runner:
             found = {k: self._memory.get(k) or self.cache.load(k, seed=s, config_key=config_key)
                      for k, s in zip(keys, seeds)}
             slots.append(found)
-            missing = [(k, s) for k, s in zip(keys, seeds) if found[k] is None]
-            if missing:
-                tasks.append((i, config, missing))
+            missing += [(i, config, k, s) for k, s in zip(keys, seeds) if found[k] is None]
         done = sum(1 for found in slots for r in found.values() if r is not None)
         self.reused += done
         labels = [", ".join(f"{k}={v}" for k, v in values.items()) or "base"
                   for values, _ in configs]
-        for i, keys, outcome in self._execute(self._split(tasks)):
-            slots[i].update(zip(keys, (self._lean(k, r, outcome)
-                                       for k, r in zip(keys, outcome.results))))
+        for runs, outcome in self._execute(self._split(_stacks(missing))):
+            for (i, _, key, _), result in zip(runs, outcome.results):
+                slots[i][key] = self._lean(key, result, outcome)
             self.trained += outcome.trained
             self.reused += len(outcome.results) - outcome.trained
             done += len(outcome.results)
@@ -252,7 +254,9 @@ class Runner:
                     f"could not store run results under {outcome.write_failure}; this session "
                     f"keeps its results in memory and goes on without storing"), stacklevel=2)
             if progress is not None:
-                progress(labels[i], done, total)
+                shown = sorted({i for i, *_ in runs})
+                progress("; ".join(labels[i] for i in shown[:3])
+                         + (f"; … {len(shown)} configs" if len(shown) > 3 else ""), done, total)
         for found in slots:
             self._memory.update(found)
         points = [SweepPoint(values, config, list(found.values()), list(found))
@@ -282,41 +286,50 @@ class Runner:
         params = self.cache.load_params(key)
         if params is None:
             self.cache.forget(key)
-            outcome = _train_task(point.config, [result.seed], [key], str(self.device),
+            outcome = _train_task([point.config], [result.seed], [key], str(self.device),
                                   self.cache.root, self.data_store, self.write_failure is None)
             self.trained += outcome.trained
             params = outcome.results[0].params
             self._lean(key, outcome.results[0], outcome)  # kept in memory if not stored
         return params
 
-    def _split(self, tasks):
-        """One task per config, or per share of its seeds when configs are fewer than workers
+    def _split(self, stacks: list[list[tuple]]) -> list[list[tuple]]:
+        """One task per stack, or per share of its runs when stacks are fewer than workers
         and the model is wide enough for arithmetic, not per-step overhead, to dominate (a
-        process's overhead per step does not shrink with fewer seeds; measured on 2 cores,
+        process's overhead per step does not shrink with fewer runs; measured on 2 cores,
         splitting 8 seeds pays from width 128 up and costs time at width 16)."""
-        if self.workers <= 1 or len(tasks) >= self.workers:
-            return tasks
+        if self.workers <= 1 or len(stacks) >= self.workers:
+            return stacks
         out = []
-        for i, config, missing in tasks:
-            shares = min(self.workers, len(missing))
-            if config.model.width < SPLIT_MIN_WIDTH:
+        for runs in stacks:
+            shares = min(self.workers, len(runs))
+            if runs[0][1].model.width < SPLIT_MIN_WIDTH:
                 shares = 1
-            out += [(i, config, missing[j::shares]) for j in range(shares)]
+            out += [runs[j::shares] for j in range(shares)]
         return out
 
-    def _execute(self, tasks) -> Iterator[tuple[int, list[str], TaskOutcome]]:
-        """(config index, run keys, what ``_train_task`` returned) per task, as tasks finish."""
-        jobs = [(i, [k for k, _ in missing],
-                 (config, [s for _, s in missing], [k for k, _ in missing], str(self.device),
-                  self.cache.root, self.data_store, self.write_failure is None))
-                for i, config, missing in tasks]
+    def _execute(self, tasks: list[list[tuple]]) -> Iterator[tuple[list[tuple], TaskOutcome]]:
+        """(the task's runs, what ``_train_task`` returned) per task, as tasks finish."""
+        jobs = [(runs, ([c for _, c, _, _ in runs], [s for *_, s in runs],
+                        [k for _, _, k, _ in runs], str(self.device), self.cache.root,
+                        self.data_store, self.write_failure is None))
+                for runs in tasks]
         if self.workers <= 1 or len(jobs) <= 1:
-            for i, keys, args in jobs:
-                yield i, keys, _train_task(*args)
+            for runs, args in jobs:
+                yield runs, _train_task(*args)
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
                                              initializer=_worker_init)
-        futures = {self._pool.submit(_train_task, *args): (i, keys) for i, keys, args in jobs}
+        futures = {self._pool.submit(_train_task, *args): runs for runs, args in jobs}
         for future in as_completed(futures):
-            yield (*futures[future], future.result())
+            yield futures[future], future.result()
+
+
+def _stacks(missing: list[tuple[int, TrainConfig, str, int]]) -> list[list[tuple]]:
+    """The missing runs grouped into stacks of configs that share every shape, in first-seen
+    order: a learning-rate or init-scale sweep trains as one computation."""
+    stacks: dict[str, list[tuple]] = {}
+    for run in missing:
+        stacks.setdefault(stack_key(run[1]), []).append(run)
+    return list(stacks.values())

@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .config import TrainConfig
+from .config import STACKABLE, TrainConfig, stack_key
 from .data import Dataset, load_dataset
 from .models import StackedModel, build_model
 from .optim import make_optimizer
@@ -119,14 +119,17 @@ def eval_steps(config: TrainConfig) -> list[int]:
 
 @torch.no_grad()
 def evaluate(model: StackedModel, params: dict[str, torch.Tensor], x: torch.Tensor,
-             y: torch.Tensor, task: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean loss and error per seed over a whole split, in chunks to bound memory."""
+             y: torch.Tensor, task: str, per_member: bool = False
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss and error per seed over a whole split, in chunks to bound memory. ``y`` is
+    shared, or with ``per_member`` one row of labels per member."""
     loss_fn = loss_function(task)
     n_seeds = next(iter(params.values())).shape[0]
     loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=x.device)
     wrong = torch.zeros(n_seeds, dtype=torch.float64, device=x.device)
     for start in range(0, len(x), EVAL_CHUNK):
-        xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+        xb = x[start:start + EVAL_CHUNK]
+        yb = y[:, start:start + EVAL_CHUNK] if per_member else y[start:start + EVAL_CHUNK]
         out = model.forward(params, xb)
         per_example = loss_fn(out, yb)
         loss_sum += per_example.sum(dim=1, dtype=torch.float64)
@@ -137,49 +140,111 @@ def evaluate(model: StackedModel, params: dict[str, torch.Tensor], x: torch.Tens
     return loss_sum / len(x), wrong / len(x)
 
 
-def _epoch_data(gens: list[torch.Generator], x: torch.Tensor, y: torch.Tensor, batch: int
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One epoch of training data in each seed's own shuffled order, (S, steps·batch, ...):
-    one gather per epoch, after which every step's batch is a contiguous slice. The last
-    partial batch is dropped so every step sees ``batch`` examples."""
-    n = x.shape[0]
-    keep = (n // batch) * batch
-    order = torch.stack([torch.randperm(n, generator=g)[:keep] for g in gens]).to(x.device)
+def _epoch_order(gen: torch.Generator, n: int, batch: int) -> torch.Tensor:
+    """One epoch's order of training examples; the last partial batch is dropped so every step
+    sees ``batch`` examples."""
+    return torch.randperm(n, generator=gen)[:(n // batch) * batch]
+
+
+def _gather(order: torch.Tensor, x: torch.Tensor, y: torch.Tensor, per_member: bool
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The examples of each member's order, (S, steps·batch, ...): one gather per epoch, after
+    which every step's batch is a contiguous slice. ``y`` is shared (n, ...) or, with
+    ``per_member``, one row of labels per member (S, n)."""
+    order = order.to(x.device)
+    members, keep = order.shape
     flat = order.reshape(-1)
-    return (x.index_select(0, flat).view(len(gens), keep, *x.shape[1:]),
-            y.index_select(0, flat).view(len(gens), keep, *y.shape[1:]))
+    xs = x.index_select(0, flat).view(members, keep, *x.shape[1:])
+    if per_member:
+        return xs, torch.gather(y, 1, order)
+    return xs, y.index_select(0, flat).view(members, keep, *y.shape[1:])
+
+
+@dataclass(frozen=True)
+class Member:
+    """One run of a stack: its config and seed. The seed gives the initialization and the data
+    order; a spawned child switches to its own order after its spawn step."""
+
+    config: TrainConfig
+    seed: int
+
+    def order_generator(self, after_spawn: bool) -> torch.Generator:
+        if after_spawn and self.config.spawn_child:
+            return torch_generator(derive_seed(self.seed, "order", self.config.spawn_child))
+        return torch_generator(derive_seed(self.seed, "order"))
+
+
+def check_stackable(configs: list[TrainConfig]) -> None:
+    keys = {stack_key(c) for c in configs}
+    if len(keys) > 1:
+        raise ValueError("configs in one stack must differ only in "
+                         f"{', '.join(STACKABLE)}; got {len(keys)} different shapes")
 
 
 def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.device = "cpu",
                 config_key: str = "", data_store: Path | None = None) -> list[RunResult]:
     """Train every seed of ``config`` together and return their results in seed order."""
-    if not seeds:
+    return train_stack([Member(config, s) for s in seeds], device,
+                       config_keys=[config_key] * len(seeds), data_store=data_store)
+
+
+def _labels(datasets: list[Dataset]) -> tuple[torch.Tensor, bool]:
+    """The training labels, and whether they are per member: shared when every member reads
+    the same data, else one row per member (members differ in label noise)."""
+    first = datasets[0]
+    if all(d is first for d in datasets):
+        return first.y_train, False
+    return torch.stack([d.y_train for d in datasets]), True
+
+
+def train_stack(members: list[Member], device: str | torch.device = "cpu",
+                config_keys: list[str] | None = None, data_store: Path | None = None
+                ) -> list[RunResult]:
+    """Train runs whose configs share every shape in one computation (``STACKABLE`` lists what
+    may differ), and return their results in order. Each member's numbers are those it gets
+    trained alone: every operation acts on its own slice with its own hyper-parameters."""
+    if not members:
         return []
+    configs = [m.config for m in members]
+    check_stackable(configs)
     device = torch.device(device)
     started = time.perf_counter()
-    data = cached_dataset(config.data, str(device), data_store)
+    config = configs[0]
+    datasets = [cached_dataset(c.data, str(device), data_store) for c in configs]
+    data = datasets[0]
+    y_train, per_member = _labels(datasets)
     model = build_model(config.model, data.input_shape, data.n_outputs)
-    params = model.init([torch_generator(derive_seed(s, "init")) for s in seeds], device)
+    parts = [build_model(c.model, data.input_shape, data.n_outputs).init(
+        [torch_generator(derive_seed(m.seed, "init"))], device) for c, m in zip(configs, members)]
+    params = {name: torch.cat([p[name] for p in parts]) for name in parts[0]}
     for p in params.values():
         p.requires_grad_(True)
     tensors = list(params.values())
-    optimizer = make_optimizer(config.optimizer, tensors, lr=config.lr,
-                               momentum=config.momentum, weight_decay=config.weight_decay)
-    lr_factor = _schedule(config)
-    order_gens = [torch_generator(derive_seed(s, "order")) for s in seeds]
+    rates = [c.lr for c in configs]
+    optimizer = make_optimizer(config.optimizer, tensors, lr=rates,
+                               momentum=[c.momentum for c in configs],
+                               weight_decay=[c.weight_decay for c in configs])
+    factors = [_schedule(c) for c in configs]
+    scheduled = any(c.schedule != "constant" for c in configs)
+    order_gens = [m.order_generator(after_spawn=m.config.spawn_step == 0) for m in members]
+    spawns = {}
+    for i, m in enumerate(members):
+        if m.config.spawn_child and m.config.spawn_step:
+            spawns.setdefault(m.config.spawn_step, []).append(i)
     loss_fn = loss_function(data.task)
 
-    n_seeds = len(seeds)
-    alive = torch.ones(n_seeds, dtype=torch.bool, device=device)
-    diverged_at: list[int | None] = [None] * n_seeds
+    n_runs = len(members)
+    alive = torch.ones(n_runs, dtype=torch.bool, device=device)
+    diverged_at: list[int | None] = [None] * n_runs
     evals = eval_steps(config)
     eval_at = set(evals)
     curves: dict[str, list[list[float]]] = {m: [] for m in METRICS}
 
     def record(step: int) -> None:
-        for split, x, y in (("train", data.x_train, data.y_train),
+        for split, x, y in (("train", data.x_train, y_train),
                             ("test", data.x_test, data.y_test)):
-            loss, err = evaluate(model, params, x, y, data.task)
+            loss, err = evaluate(model, params, x, y, data.task,
+                                 per_member=per_member and split == "train")
             if split == "train":
                 check_divergence(loss, step)
             dead = ~alive | ~torch.isfinite(loss)
@@ -198,29 +263,39 @@ def train_seeds(config: TrainConfig, seeds: list[int], device: str | torch.devic
     if config.eval_init:
         record(0)
     batch = config.batch_size
-    per_epoch = data.x_train.shape[0] // batch
+    n = data.x_train.shape[0]
+    per_epoch = n // batch
     for step in range(1, config.steps + 1):
         j = (step - 1) % per_epoch
         if j == 0:
-            x_epoch, y_epoch = _epoch_data(order_gens, data.x_train, data.y_train, batch)
+            x_epoch, y_epoch = _gather(torch.stack([_epoch_order(g, n, batch)
+                                                    for g in order_gens]),
+                                       data.x_train, y_train, per_member)
+        for i in spawns.get(step - 1, ()):
+            # A child leaves its parent here: its own data order from this step on.
+            order_gens[i] = members[i].order_generator(after_spawn=True)
+            xi, yi = _gather(_epoch_order(order_gens[i], n, batch)[None], data.x_train,
+                             y_train[i:i + 1] if per_member else y_train, per_member)
+            x_epoch[i], y_epoch[i] = xi[0], yi[0]
         xb, yb = x_epoch[:, j * batch:(j + 1) * batch], y_epoch[:, j * batch:(j + 1) * batch]
         losses = loss_fn(model.forward(params, xb), yb).mean(dim=1)
         if step % DIVERGENCE_CHECK_EVERY == 0 or step in eval_at:
             check_divergence(losses.detach(), step)
         total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
         optimizer.step(list(torch.autograd.grad(total, tensors)))
-        if config.schedule != "constant":
-            optimizer.lr = config.lr * lr_factor(step)
+        if scheduled:
+            optimizer.lr = [lr * f(step) for lr, f in zip(rates, factors)]
         if step in eval_at:
             record(step)
 
-    seconds = (time.perf_counter() - started) / n_seeds
+    seconds = (time.perf_counter() - started) / n_runs
+    keys = config_keys or [""] * n_runs
     results = []
-    for i, seed in enumerate(seeds):
+    for i, m in enumerate(members):
         kept = {k: v[i].detach().cpu().clone() for k, v in params.items()}
         results.append(RunResult(
-            config_key=config_key, seed=seed, steps=list(evals),
-            curves={m: [row[i] for row in curves[m]] for m in METRICS},
+            config_key=keys[i], seed=m.seed, steps=list(evals),
+            curves={name: [row[i] for row in curves[name]] for name in METRICS},
             diverged_at=diverged_at[i], seconds=seconds, params=kept,
             meta={"n_params": model.n_params(), "device": str(device)},
         ))

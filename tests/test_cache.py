@@ -39,13 +39,13 @@ def pt_files(root: Path) -> list[Path]:
 def count_training(monkeypatch) -> list[int]:
     """Replace the runner's training function by a counting wrapper; returns the call log."""
     calls: list[int] = []
-    real = hr.train_seeds
+    real = hr.train_stack
 
-    def counted(config, seeds, *args, **kwargs):
-        calls.append(len(seeds))
-        return real(config, seeds, *args, **kwargs)
+    def counted(members, *args, **kwargs):
+        calls.append(len(members))
+        return real(members, *args, **kwargs)
 
-    monkeypatch.setattr(hr, "train_seeds", counted)
+    monkeypatch.setattr(hr, "train_stack", counted)
     return calls
 
 
@@ -76,9 +76,9 @@ def test_a_second_run_of_a_sweep_trains_nothing(tmp_path, tiny_sweep, monkeypatc
     assert len(pt_files(tmp_path)) == 4
 
     def no_training(*args, **kwargs):
-        raise AssertionError("train_seeds called for a cached run")
+        raise AssertionError("train_stack called for a cached run")
 
-    monkeypatch.setattr(hr, "train_seeds", no_training)
+    monkeypatch.setattr(hr, "train_stack", no_training)
     second_runner = runner_on(tmp_path)  # a new session, same cache
     second = second_runner.run(tiny_sweep)
     assert (second_runner.trained, second_runner.reused) == (0, 4)
@@ -323,16 +323,16 @@ RACE_SWEEP = Sweep.of(TrainConfig(model=ModelSpec(width=4, depth=1),
                       seeds=2, namespace="T2-race", grid={"model.width": [4, 8]})
 
 
-def _slow_fake_training(config, seeds, device, config_key="", **kwargs):
-    """Stands in for train_seeds; the sleep holds the group lock long enough for the other
+def _slow_fake_training(members, device, config_keys=None, **kwargs):
+    """Stands in for train_stack; the sleep holds the group lock long enough for the other
     process to collide with it."""
     time.sleep(0.3)
-    return [RunResult(config_key, s, [0, 1], {"train_loss": [1.0, s % 1000 / 1000]})
-            for s in seeds]
+    return [RunResult(k, m.seed, [0, 1], {"train_loss": [1.0, m.seed % 1000 / 1000]})
+            for m, k in zip(members, config_keys)]
 
 
 def _race_worker(root: str, barrier, results) -> None:
-    hr.train_seeds = _slow_fake_training  # this process only
+    hr.train_stack = _slow_fake_training  # this process only
     runner = runner_on(root)
     barrier.wait(timeout=60)  # both processes start the sweep at the same moment
     table = runner.run(RACE_SWEEP)

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from harness.config import (DataSpec, ModelSpec, TrainConfig, canonical, epochs_to_steps,
+from harness.config import (STACKABLE, DataSpec, ModelSpec, TrainConfig, canonical,
+                            epochs_to_steps, stack_key,
                             get_path, stable_hash)
 
 # Every kind of value a config holds: nested specs, floats, bools, strings, option tuples.
@@ -65,7 +66,10 @@ FIELD_CHANGES = {
     "data.control": "shuffled_labels",
     "optimizer": "adam", "lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4,
     "schedule": "cosine", "batch_size": 50, "steps": 999, "eval_points": 6, "eval_init": False,
+    "spawn_step": 5, "spawn_child": 1,
 }
+# A field that is only valid beside another's value: the base of its change has that value.
+COMPANIONS = {"spawn_step": {"spawn_child": 1}}
 
 
 def _all_field_paths(obj, prefix=""):
@@ -84,7 +88,7 @@ def test_every_field_is_covered_by_the_change_table():
 
 @pytest.mark.parametrize("path", sorted(FIELD_CHANGES))
 def test_stable_hash_changes_when_any_field_changes(path):
-    base = TrainConfig()
+    base = TrainConfig().with_values(**COMPANIONS.get(path, {}))
     changed = base.with_values(**{path: FIELD_CHANGES[path]})
     assert get_path(changed, path) == FIELD_CHANGES[path]
     assert changed != base
@@ -199,3 +203,29 @@ def test_a_retired_field_keeps_run_keys_and_seeds_where_they_were():
     config = WIDTH_RECIPE.with_values(**{"model.width": 16})
     assert stable_hash(config) == "865449b055fbd758"
     assert derive_seed(0, WIDTH_SWEEP, config, 0) == 3036382684401932274
+
+
+def test_fields_added_later_leave_the_hash_of_older_configs_alone():
+    """``spawn_step`` and ``spawn_child`` came after runs were cached: at their defaults they
+    are not in the canonical form, so no earlier run key or seed moved."""
+    assert "spawn_step" not in canonical(TrainConfig())
+    assert "spawn_child" not in canonical(TrainConfig())
+    assert canonical(TrainConfig(spawn_child=1))["spawn_child"] == 1
+
+
+def test_a_spawn_needs_a_child_and_a_step_within_the_run():
+    with pytest.raises(ValueError, match="spawn_child"):
+        TrainConfig(spawn_step=3)
+    with pytest.raises(ValueError, match="spawn_step 2000 is beyond"):
+        TrainConfig(steps=1000, spawn_step=2000, spawn_child=1)
+    assert TrainConfig(spawn_step=3, spawn_child=1).lineage() == TrainConfig()
+
+
+def test_configs_stack_when_they_differ_only_in_per_member_values():
+    base = TrainConfig()
+    same = [base.with_values(**{path: FIELD_CHANGES[path], **COMPANIONS.get(path, {})})
+            for path in STACKABLE]
+    assert {stack_key(c) for c in same} == {stack_key(base)}
+    for path in sorted(set(FIELD_CHANGES) - set(STACKABLE)):
+        other = base.with_values(**{path: FIELD_CHANGES[path], **COMPANIONS.get(path, {})})
+        assert stack_key(other) != stack_key(base), path

@@ -159,7 +159,7 @@ def test_weights_come_from_the_cache_without_retraining_and_leave_the_key_alone(
     trained_params = first.weights(point, 1)
     fresh = Runner(RunCache(tmp_path), CPU, master_seed=0)
     import harness.runs as runs_module
-    monkeypatch.setattr(runs_module, "train_seeds", lambda *a, **k: pytest.fail("retrained"))
+    monkeypatch.setattr(runs_module, "train_stack", lambda *a, **k: pytest.fail("retrained"))
     again = fresh.run(sweep).only()
     assert again.keys == point.keys and fresh.trained == 0
     loaded = fresh.weights(again, 1)

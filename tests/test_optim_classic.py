@@ -79,3 +79,62 @@ def test_polynomial_sweep_is_deterministic_and_seeds_by_namespace():
     assert not np.array_equal(a[0][1]["gap"], c[0][1]["gap"])
     with pytest.raises(ValueError, match="replicates"):
         polynomial_sweep(POLY, grid={"degree": (2,)}, replicates=0, master_seed=0, namespace="x")
+
+
+def _scalar_sgd_step(params, grads, buffers, *, lr, momentum, weight_decay):
+    """One SGD step through the scalar-argument kernels (the engine's earlier form)."""
+    if weight_decay:
+        grads = torch._foreach_add(grads, params, alpha=weight_decay)
+    if momentum:
+        if not buffers:
+            buffers += [g.clone() for g in grads]
+        else:
+            torch._foreach_mul_(buffers, momentum)
+            torch._foreach_add_(buffers, grads)
+        grads = buffers
+    torch._foreach_add_(params, grads, alpha=-lr)
+
+
+def _scalar_adam_step(params, grads, m, v, t, *, lr, weight_decay):
+    if weight_decay:
+        grads = torch._foreach_add(grads, params, alpha=weight_decay)
+    torch._foreach_lerp_(m, grads, 0.1)
+    torch._foreach_mul_(v, 0.999)
+    torch._foreach_addcmul_(v, grads, grads, 0.001)
+    denom = torch._foreach_sqrt(v)
+    torch._foreach_div_(denom, (1 - 0.999 ** t) ** 0.5)
+    torch._foreach_add_(denom, 1e-8)
+    torch._foreach_addcdiv_(params, m, denom, -lr / (1 - 0.9 ** t))
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_per_member_values_give_bit_for_bit_the_scalar_kernels_numbers(name):
+    """Per-member hyper-parameters go through fused kernels that round like the scalar ones:
+    each member of a mixed stack equals a scalar-kernel update with its own values."""
+    lrs, decays, momenta = [0.1, 0.013, 0.37], [0.0, 1e-3, 0.02], [0.9, 0.0, 0.5]
+    ours = _params(0)
+    mine = (BatchedSGD(ours, lr=lrs, momentum=momenta, weight_decay=decays) if name == "sgd"
+            else BatchedAdam(ours, lr=lrs, weight_decay=decays))
+    refs = [[p[i:i + 1].clone() for p in _params(0)] for i in range(3)]
+    state = [([], [torch.zeros_like(p) for p in r], [torch.zeros_like(p) for p in r])
+             for r in refs]
+    gen = torch.Generator().manual_seed(1)
+    for t in range(1, 21):
+        grads = [torch.randn(p.shape, generator=gen) for p in ours]
+        mine.step(grads)
+        for i, ref in enumerate(refs):
+            g = [x[i:i + 1] for x in grads]
+            if name == "sgd":
+                _scalar_sgd_step(ref, g, state[i][0], lr=lrs[i], momentum=momenta[i],
+                                 weight_decay=decays[i])
+            else:
+                _scalar_adam_step(ref, g, state[i][1], state[i][2], t, lr=lrs[i],
+                                  weight_decay=decays[i])
+    for i, ref in enumerate(refs):
+        for a, b in zip(ours, ref):
+            assert torch.equal(a[i:i + 1], b)
+
+
+def test_a_per_member_value_list_must_match_the_stack():
+    with pytest.raises(ValueError, match="lr has 2 values for a stack of 3 members"):
+        BatchedSGD(_params(0), lr=[0.1, 0.2])

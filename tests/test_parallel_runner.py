@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from harness.cache import RunCache
-from harness.runs import Runner, Sweep
+from harness.runs import Runner, Sweep, _stacks
 
 
 def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
@@ -34,12 +34,20 @@ def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
                                       torch.tensor(rb.curves[metric]), rtol=1e-4, atol=1e-5)
 
 
-def test_split_shares_seeds_only_when_configs_are_fewer_than_workers(tmp_path, tiny_config):
+def test_split_shares_runs_only_when_stacks_are_fewer_than_workers(tmp_path, tiny_config):
     runner = Runner(RunCache(None), torch.device("cpu"), master_seed=0, workers=2)
     wide = tiny_config(**{"model.width": 256})
-    one = [(0, wide, [("k1", 1), ("k2", 2), ("k3", 3)])]
-    assert [m for _, _, m in runner._split(one)] == [[("k1", 1), ("k3", 3)], [("k2", 2)]]
-    two = one + [(1, wide, [("k4", 4)])]
+    one = [[(0, wide, "k1", 1), (0, wide, "k2", 2), (1, wide, "k3", 3)]]
+    assert runner._split(one) == [[(0, wide, "k1", 1), (1, wide, "k3", 3)], [(0, wide, "k2", 2)]]
+    two = one + [[(2, wide, "k4", 4)]]
     assert runner._split(two) == two
-    narrow = [(0, tiny_config(**{"model.width": 16}), [("k1", 1), ("k2", 2)])]
+    narrow = [[(0, tiny_config(**{"model.width": 16}), "k1", 1),
+               (0, tiny_config(**{"model.width": 16}), "k2", 2)]]
     assert runner._split(narrow) == narrow  # overhead-bound: one stack is faster
+
+
+def test_configs_that_share_shapes_are_stacked_and_others_are_not(tiny_config):
+    base = tiny_config()
+    rates = [(i, base.with_values(lr=lr), f"k{i}", i) for i, lr in enumerate((0.1, 0.2, 0.4))]
+    wider = [(3, base.with_values(**{"model.width": base.model.width + 1}), "k3", 3)]
+    assert _stacks(rates + wider) == [rates, wider]

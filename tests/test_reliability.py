@@ -254,6 +254,8 @@ BAD_VALUES = [
     (TrainConfig, "steps", 1.5, "steps must be an integer"),
     (TrainConfig, "eval_points", 0, "eval_points must be an integer >= 1"),
     (TrainConfig, "eval_init", None, "eval_init must be True or False"),
+    (TrainConfig, "spawn_step", -1, "spawn_step must be an integer >= 0"),
+    (TrainConfig, "spawn_child", 0.5, "spawn_child must be an integer"),
 ]
 
 

@@ -10,6 +10,7 @@ import torch
 
 import harness.train as ht
 from harness.config import ModelSpec, TrainConfig
+from harness.seeding import derive_seed
 from harness.train import METRICS, eval_steps, evaluate, resolve_device, train_seeds
 
 
@@ -104,6 +105,7 @@ def test_a_sane_rate_does_not_diverge(tiny_config):
 def test_a_diverged_seed_does_not_disturb_the_others(tiny_config, monkeypatch):
     """Poison the second seed's initial weights; the first must train exactly as alone."""
     real_build = ht.build_model
+    poisoned_init = derive_seed(4, "init")
 
     def build_with_poisoned_second_seed(spec, input_shape, n_outputs):
         model = real_build(spec, input_shape, n_outputs)
@@ -111,8 +113,9 @@ def test_a_diverged_seed_does_not_disturb_the_others(tiny_config, monkeypatch):
 
         def init(generators, device):
             params = real_init(generators, device)
-            if len(generators) > 1:
-                params["layer0.weight"][1] = float("inf")
+            for i, gen in enumerate(generators):
+                if gen.initial_seed() == poisoned_init:
+                    params["layer0.weight"][i] = float("inf")
             return params
 
         model.init = init
@@ -233,3 +236,85 @@ def test_the_schedule_sets_the_rate_of_every_later_step(tiny_config, monkeypatch
     for k in frozen.params:
         torch.testing.assert_close(frozen.params[k], one_step.params[k])
     assert not torch.equal(frozen.params["layer0.weight"], six_steps.params["layer0.weight"])
+
+
+# -- configs stacked by shape --------------------------------------------------------------------
+
+def same_run(a, b) -> None:
+    """Identical numbers: every curve value and every parameter, bit for bit."""
+    assert a.curves == b.curves and a.diverged_at == b.diverged_at
+    for k in a.params:
+        assert torch.equal(a.params[k], b.params[k]), k
+
+
+STACKED_VALUES = [
+    ("lr", [0.02, 0.05, 0.2]),
+    ("momentum", [0.0, 0.5, 0.9]),
+    ("weight_decay", [0.0, 1e-3, 1e-2]),
+    ("schedule", ["constant", "cosine", "step"]),
+    ("model.init_scale", [0.0, 0.5, 2.0]),
+    ("data.label_noise", [0.0, 0.2, 0.5]),
+]
+
+
+@pytest.mark.parametrize("optimizer, path, values", [
+    (opt, path, values) for opt in ("sgd", "adam") for path, values in STACKED_VALUES
+    if not (opt == "adam" and path == "momentum")])  # Adam has no momentum setting
+def test_configs_stacked_by_shape_give_the_numbers_of_each_trained_apart(
+        tiny_config, optimizer, path, values):
+    base = tiny_config("mnist1d", optimizer=optimizer, lr=0.01 if optimizer == "adam" else 0.05,
+                       steps=30)  # 30 steps: more than one epoch of 12
+    configs = [base.with_values(**{path: v}) for v in values]
+    members = [ht.Member(c, seed) for c in configs for seed in (3, 4)]
+    stacked = ht.train_stack(members)
+    for m, together in zip(members, stacked):
+        (apart,) = train_seeds(m.config, [m.seed])
+        same_run(together, apart)
+    finals = {round(r.final("train_loss"), 6) for r in stacked}
+    assert len(finals) == len(stacked)  # the members did differ
+
+
+def test_a_stack_refuses_configs_of_different_shapes(tiny_config):
+    base = tiny_config()
+    with pytest.raises(ValueError, match="differ only in lr, momentum"):
+        ht.train_stack([ht.Member(base, 0), ht.Member(base.with_values(batch_size=8), 0)])
+
+
+def test_mixed_momentum_in_one_stack_equals_plain_sgd_for_the_zero_member(tiny_config):
+    """A member without momentum in a stack that keeps momentum buffers: buffer·0 + g is g."""
+    plain = tiny_config(steps=20)
+    together = ht.train_stack([ht.Member(plain, 1), ht.Member(plain.with_values(momentum=0.9), 1)])
+    (apart,) = train_seeds(plain, [1])
+    same_run(together[0], apart)
+
+
+# -- spawning ------------------------------------------------------------------------------------
+
+def test_a_spawned_child_follows_its_parent_until_the_spawn_step_then_departs(tiny_config):
+    parent = tiny_config("mnist1d", steps=40, eval_points=4)  # evaluations at 10, 20, 30, 40
+    child = parent.with_values(spawn_step=20, spawn_child=1)
+    (p,), (c,) = train_seeds(parent, [7]), train_seeds(child, [7])
+    for m in METRICS:
+        assert c.curves[m][:3] == p.curves[m][:3], m  # init, step 10, step 20: shared
+        assert c.curves[m][3] != p.curves[m][3], m  # its own data order from step 21
+    (c_again,) = train_seeds(child, [7])
+    same_run(c, c_again)
+
+
+def test_a_child_spawned_at_step_zero_shares_only_the_initialization(tiny_config):
+    parent = tiny_config("mnist1d", steps=24, eval_points=2)
+    (p,), (c,) = train_seeds(parent, [7]), train_seeds(parent.with_values(spawn_child=1), [7])
+    assert c.curves["train_loss"][0] == p.curves["train_loss"][0]
+    assert c.curves["train_loss"][1] != p.curves["train_loss"][1]
+
+
+def test_two_children_of_one_parent_differ_and_each_trains_as_alone_in_a_stack(tiny_config):
+    parent = tiny_config("mnist1d", steps=30)
+    kids = [parent.with_values(spawn_step=k, spawn_child=c) for k, c in ((5, 1), (5, 2), (13, 1))]
+    together = ht.train_stack([ht.Member(parent, 2)] + [ht.Member(k, 2) for k in kids])
+    (alone,) = train_seeds(parent, [2])
+    same_run(together[0], alone)
+    for kid, result in zip(kids, together[1:]):
+        (apart,) = train_seeds(kid, [2])
+        same_run(result, apart)
+    assert together[1].curves["train_loss"][-1] != together[2].curves["train_loss"][-1]
