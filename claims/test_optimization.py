@@ -12,13 +12,14 @@ spaced points of the line, endpoints included, minus the mean of the two endpoin
 """
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
 
 from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
-from harness.landscape import curve_between, how_different, path_between
+from harness.landscape import curve_between, how_different, line_from_init, path_between
 from harness.reporting.figures import Figure, Panel
 from harness.stats import (Evidence, all_of, difference_exceeds, equivalent_to,
                            excluding_diverged, exceeds, mean_below, rate_exceeds, trend)
@@ -754,3 +755,125 @@ def test_tuned_sgd_beats_plain_sgd(sweep, budget, decide):
          Panel.of("SGD step", "test error", steps,
                   {f"{name} (lr {chosen[name]:g})": final[name].curve("test_error")[1]
                    for name in arms}))))
+
+
+# O7: the teacher-student anchor of Safran & Shamir (2018), SCIENCE.md §S2 (e): Gaussian inputs
+# in 20 dimensions, a teacher of 8 ReLU units with orthonormal rows, squared loss. Students are
+# one-hidden-layer ReLU MLPs at half, once, twice and eight times the teacher's width, trained
+# by full-batch gradient descent with heavy-ball momentum. The target's variance is about 2.7
+# (8 independent ReLUs of standard normals), so a training loss below 1e-3 is within 0.04 % of
+# it: the global minimum (zero) for practical purposes.
+TEACHER_STUDENT = DataSpec(name="teacher_student", n_train=500, n_test=1000,
+                           options=(("dim", 20), ("teacher_width", 8)))
+STUDENT_RECIPE = TrainConfig(
+    model=ModelSpec(kind="mlp", width=8, depth=1, activation="relu"), data=TEACHER_STUDENT,
+    optimizer="sgd", lr=0.05, momentum=0.9, batch_size=500, steps=2000, eval_points=4,
+)
+TEACHER_WIDTH = 8
+STUDENT_WIDTHS = (4, 8, 16, 64)
+WIDE_STUDENT = 64
+GLOBAL = 1e-3  # training loss that counts as the global minimum
+MONOTONE = 0.01  # a rise along the line from init larger than 1 % of its total fall is a bump
+STUDENT_SEEDS = {"quick": 48, "standard": 64, "full": 128}
+
+
+def reached_global(train_losses) -> np.ndarray:
+    """Per seed: did training reach the global minimum? A diverged seed (NaN) did not."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(train_losses, dtype=float) < GLOBAL
+
+
+def monotone_from_init(rises, falls) -> np.ndarray:
+    """Per seed: does the training loss along the line from init fall without bumps (no rise
+    between neighbouring points above 1 % of the line's total fall)?"""
+    rises, falls = np.asarray(rises, dtype=float), np.asarray(falls, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (falls > 0) & (rises <= MONOTONE * falls)
+
+
+def wide_nets_have_no_bad_minima(train_loss_by_width: dict[int, Sequence[float]],
+                                 mli_rises: Sequence[float], mli_falls: Sequence[float]
+                                 ) -> Evidence:
+    """O7's judgement, all parts at alpha 0.01 (exact binomial over seeds; reaching the minimum
+    is the claim, so a diverged seed counts as trapped, never excluded):
+
+    - *wide: every seed reaches the global minimum*: at eight times the teacher's width, more
+      than 90 % of seeds end with a training loss below 1e-3;
+    - *wide: the line from init falls without bumps*: for more than 90 % of those seeds the
+      training loss along the straight line from the initialization to the solution never
+      rises by more than 1 % of its total fall;
+    - *it breaks at the teacher's width*: at the teacher's own width, more than half of the
+      seeds stop above 1e-3.
+    """
+    wide = reached_global(train_loss_by_width[WIDE_STUDENT])
+    at_teacher = ~reached_global(train_loss_by_width[TEACHER_WIDTH])
+    smooth = monotone_from_init(mli_rises, mli_falls)
+    ev = all_of({
+        "wide: every seed reaches the global minimum": rate_exceeds(
+            int(wide.sum()), len(wide), rate=0.9, alpha=ALPHA,
+            label=f"fraction of width-{WIDE_STUDENT} seeds with training loss < {GLOBAL:g}"),
+        "wide: the line from init falls without bumps": rate_exceeds(
+            int(smooth.sum()), len(smooth), rate=0.9, alpha=ALPHA,
+            label=f"fraction of width-{WIDE_STUDENT} seeds with a monotone line from init"),
+        "it breaks at the teacher's width": rate_exceeds(
+            int(at_teacher.sum()), len(at_teacher), rate=0.5, alpha=ALPHA,
+            label=f"fraction of width-{TEACHER_WIDTH} seeds with training loss >= {GLOBAL:g}"),
+    })
+    ev.details["fraction_reaching_global_by_width"] = {
+        str(w): float(reached_global(v).mean()) for w, v in train_loss_by_width.items()}
+    return ev
+
+
+@claim("O7-local-is-global", section=SECTION,
+       quote="All local optima = global optima",
+       statement="In the over-parameterized regime every seed reaches the global (zero) "
+                 "training loss, and the loss along the line from initialization to solution "
+                 "falls without bumps; at the width of the function it learns, seeds stop "
+                 "short of it.",
+       refs=("Safran & Shamir 2018 (arXiv 1712.08968)",
+             "Goodfellow, Vinyals & Saxe 2015 (arXiv 1412.6544)",
+             "Choromanska et al. 2015 (arXiv 1412.0233)"))
+def test_wide_nets_reach_the_global_minimum_from_every_seed(sweep, measure, budget, decide):
+    """Hypothesis, fixed before any run: students of width 4, 8, 16 and 64 learn a teacher of
+    8 ReLU units (20-dimensional Gaussian inputs, 500 training points, squared loss) by
+    full-batch gradient descent with momentum 0.9, rate 0.05, 2000 steps. At width 64 more than
+    90 % of seeds reach a training loss below 1e-3, and for more than 90 % of them the training
+    loss along the straight line from their initialization to their solution never rises by
+    more than 1 % of its total fall (Goodfellow et al.'s monotone interpolation); at width 8,
+    the teacher's own, more than half of the seeds stop above 1e-3. All exact binomial tests at
+    alpha 0.01; the fraction reaching the minimum at every width is reported.
+
+    Width 8 can represent the teacher exactly, so a seed that stops above zero there is stuck
+    (a spurious minimum, a saddle or a plateau it does not leave within the budget), not short
+    of capacity; width 4 cannot, and is shown for contrast. With 64 seeds a 90 % rate is
+    supported by 63 of 64 or more, so "every seed" tolerates one exception.
+
+    Pilot (32 seeds per width, other seeds): plain gradient descent (rate 0.05, no momentum,
+    1000 points) left width 64 at 0.008-0.026 after 2000 steps, not yet converged; with
+    momentum 0.9 on 500 points every width-64 seed ended below 2e-4 (median 6.5e-5), every
+    width-8 seed above 0.09 (median 0.18), width 16 at 0.02-0.09 and width 4 at 0.31-0.57; the
+    line from init fell monotonically for all 8 seeds checked at every width. Power: 1.0 for
+    each part at 48 seeds or more, at the pilot's rates.
+    """
+    runs = sweep(STUDENT_RECIPE, seeds=budget.pick(**STUDENT_SEEDS),
+                 grid={"model.width": STUDENT_WIDTHS})
+    wide = runs.where(model__width=WIDE_STUDENT).only()
+    lines = [measure("line from init", line_from_init, runs=[(wide, i)])
+             for i in range(len(wide.results))]
+    ev = wide_nets_have_no_bad_minima(
+        {p.values["model.width"]: p.metric("train_loss") for p in runs.points},
+        [line["largest_rise"]["train_loss"] for line in lines],
+        [line["fall"]["train_loss"] for line in lines])
+    alphas = lines[0]["alphas"]
+    log_loss = [np.log10(np.maximum(p.metric("train_loss"), 1e-12)) for p in runs.points]
+    decide(ev, figure=Figure(
+        "Teacher of 8 ReLU units, students of width 4 … 64: final training loss per seed on a "
+        "log scale (left; the dashed line is the 1e-3 taken as the global minimum) and, at "
+        "width 64, the training loss along the straight line from each seed's initialization "
+        "to its solution (right). " + Figure.BANDS,
+        (Panel.of("student width (teacher: 8)", "log10 training loss", STUDENT_WIDTHS,
+                  {"final training loss": log_loss}, log_x=True,
+                  lines=[(math.log10(GLOBAL), "1e-3")]),
+         Panel.of("α from init (0) to solution (1)", "training loss", alphas,
+                  {f"width {WIDE_STUDENT}": [[line["train_loss"][k] for line in lines]
+                                             for k in range(len(alphas))]}))))

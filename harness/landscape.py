@@ -203,3 +203,31 @@ def curve_between(first, second, *, steps: int, lr: float, samples_per_step: int
                              device=first.device, data_store=first.data_store)
     return {"ts": [i / (n_points - 1) for i in range(n_points)], **curves,
             "barrier": {metric: barrier(values) for metric, values in curves.items()}}
+
+
+def initial_params(run) -> Params:
+    """A trained run's parameters at step 0, drawn again from its seed exactly as training drew
+    them (``train.train_stack``), so the initialization need not be stored."""
+    data = cached_dataset(run.config.data, str(torch.device(run.device)), run.data_store)
+    model = build_model(run.config.model, data.input_shape, data.n_outputs)
+    drawn = model.init([torch_generator(derive_seed(run.seed, "init"))], "cpu")
+    return {k: v[0] for k, v in drawn.items()}
+
+
+def largest_rise(values: Sequence[float]) -> float:
+    """The largest increase between neighbouring points of a path (≤ 0 when it never rises)."""
+    if len(values) < 2:
+        raise ValueError(f"a rise needs at least 2 points, got {len(values)}")
+    return max(b - a for a, b in zip(values[:-1], values[1:]))
+
+
+def line_from_init(run, *, n_points: int = MIN_PATH_POINTS) -> dict:
+    """Loss and error along the straight line from a run's initialization to its solution
+    (monotonic linear interpolation, Goodfellow, Vinyals & Saxe 2015), a measurement: the
+    curves, and per metric the largest rise between neighbouring points and the total fall
+    from the first point to the last."""
+    curves = evaluate_points(run.config, linear_path(initial_params(run), run.params, n_points),
+                             device=run.device, data_store=run.data_store)
+    return {"alphas": [i / (n_points - 1) for i in range(n_points)], **curves,
+            "largest_rise": {m: largest_rise(v) for m, v in curves.items()},
+            "fall": {m: v[0] - v[-1] for m, v in curves.items()}}

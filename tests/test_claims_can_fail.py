@@ -375,3 +375,107 @@ def test_o4_can_be_supported():
     ev = _o4(PILOT_O4_TRAIN,
              [(0.90, 0.0), (0.39, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 327)
     assert ev.verdict == SUPPORTED
+
+
+# --- O5-tuned-sgd ------------------------------------------------------------------------------
+
+def test_o5_is_refuted_when_tuning_buys_nothing():
+    plain, tuned = groups([0.294, 0.294], 0.005, 16, 401)
+    ev = opt.tuned_sgd_beats_plain(plain, tuned)
+    assert ev.verdict == REFUTED
+
+
+def test_o5_is_refuted_when_the_tuned_arm_is_worse():
+    plain, tuned = groups([0.28, 0.30], 0.005, 16, 402)
+    assert opt.tuned_sgd_beats_plain(plain, tuned).verdict == REFUTED
+
+
+def test_o5_counts_a_diverged_seed_as_chance():
+    plain, tuned = groups([0.294, 0.273], 0.005, 16, 403)
+    tuned[:8] = np.nan
+    assert opt.tuned_sgd_beats_plain(plain, tuned).verdict != SUPPORTED
+
+
+def test_o5_can_be_supported():
+    plain, tuned = groups([0.294, 0.273], 0.005, 16, 404)
+    assert opt.tuned_sgd_beats_plain(plain, tuned).verdict == SUPPORTED
+
+
+def test_o5_chooses_by_validation_error_and_never_a_rate_that_diverges():
+    rates = [0.1, 0.3, 1.0, 3.0, 10.0]
+    errors = [[0.38] * 4, [0.35] * 4, [0.30] * 4, [0.25, 0.25, 0.25, np.nan], [np.nan] * 4]
+    assert opt.chosen_rate(errors, rates) == 1.0
+    errors[3] = [0.25] * 4
+    assert opt.chosen_rate(errors, rates) == 3.0
+
+
+def test_o5_arms_search_the_same_effective_rates():
+    plain, tuned = opt.rates_of(opt.PLAIN_SGD), opt.rates_of(opt.TUNED_SGD)
+    assert len(plain) == len(tuned)
+    assert [p for p in plain] == pytest.approx([t / (1 - 0.9) for t in tuned])
+
+
+# --- O6-linear-spawned -------------------------------------------------------------------------
+
+def _spawned(child_means, independent_mean, seed, n=8, independent_sd=0.02):
+    rng = np.random.default_rng(seed)
+    by_width = {w: {k: np.abs(rng.normal(m, 0.002, n))
+                    for k, m in zip(opt.DECIDED_SPAWN_STEPS, child_means)}
+                for w in opt.SPAWN_WIDTHS}
+    independent = {w: rng.normal(independent_mean, independent_sd, n) for w in opt.SPAWN_WIDTHS}
+    return opt.children_are_connected_and_strangers_are_not(by_width, independent)
+
+
+def test_o6_spawned_is_refuted_when_children_have_the_strangers_barrier():
+    ev = _spawned([0.25, 0.25, 0.25], 0.25, 501)
+    assert ev.verdict == REFUTED
+
+
+def test_o6_spawned_is_refuted_when_strangers_are_connected_too():
+    ev = _spawned([0.002, 0.0015, 0.001], 0.002, 502, independent_sd=0.002)
+    assert ev.verdict == REFUTED and "independent pairs" in ev.decided_by
+
+
+def test_o6_spawned_can_be_supported():
+    assert _spawned([0.002, 0.0015, 0.001], 0.25, 503).verdict == SUPPORTED
+
+
+# --- O7-local-is-global ------------------------------------------------------------------------
+
+def _o7(wide_stuck, narrow_stuck, bumpy, n=64, seed=601):
+    rng = np.random.default_rng(seed)
+
+    def losses(stuck):
+        good = rng.uniform(1e-5, 2e-4, n)
+        good[:stuck] = rng.uniform(0.05, 0.3, stuck)
+        return good
+
+    falls = rng.uniform(2.0, 3.0, n)
+    rises = -rng.uniform(0.001, 0.01, n)
+    rises[:bumpy] = 0.05 * falls[:bumpy]
+    by_width = {4: rng.uniform(0.3, 0.5, n), 8: losses(narrow_stuck), 16: losses(n // 2),
+                64: losses(wide_stuck)}
+    return opt.wide_nets_have_no_bad_minima(by_width, rises, falls)
+
+
+def test_o7_is_refuted_when_wide_nets_are_trapped_as_often_as_not():
+    ev = _o7(wide_stuck=32, narrow_stuck=64, bumpy=0)
+    assert ev.verdict == REFUTED and ev.decided_by.startswith("wide: every seed")
+
+
+def test_o7_is_not_supported_when_the_line_from_init_has_bumps():
+    ev = _o7(wide_stuck=0, narrow_stuck=64, bumpy=20)
+    assert ev.verdict != SUPPORTED and ev.decided_by.startswith("wide: the line")
+
+
+def test_o7_is_refuted_when_the_teachers_width_reaches_the_minimum_too():
+    ev = _o7(wide_stuck=0, narrow_stuck=0, bumpy=0)
+    assert ev.verdict == REFUTED and ev.decided_by == "it breaks at the teacher's width"
+
+
+def test_o7_counts_a_diverged_wide_seed_as_trapped():
+    assert not opt.reached_global([np.nan, 1e-4])[0]
+
+
+def test_o7_can_be_supported():
+    assert _o7(wide_stuck=0, narrow_stuck=64, bumpy=0).verdict == SUPPORTED

@@ -11,7 +11,8 @@ import torch
 from harness.cache import RunCache
 from harness.config import ModelSpec
 from harness.landscape import (MIN_PATH_POINTS, barrier, bezier_path, evaluate_points,
-                               fit_bezier, linear_path)
+                               fit_bezier, initial_params, largest_rise, line_from_init,
+                               linear_path)
 from harness.measure import Measurements
 from harness.models import build_model
 from harness.runs import Runner, Sweep
@@ -230,3 +231,37 @@ def test_a_damaged_measurement_is_recomputed(tmp_path, tiny_config):
     assert again("norm", lambda r: float(r.params["layer0.weight"].norm()),
                  runs=[(point, 0)]) == value
     assert again.computed == 1
+
+
+def test_the_initialization_is_drawn_again_exactly_as_training_drew_it(tiny_config):
+    """The redrawn initialization has the loss the run itself recorded at step 0."""
+    config = tiny_config("classes", steps=20, **{"model.init_scale": 0.5})
+    runner = Runner(RunCache(None), CPU, master_seed=0)
+    point = runner.run(Sweep.of(config, seeds=2, namespace="T1-init")).only()
+    for i in range(2):
+        run = runner.trained_run(point, i)
+        start = evaluate_points(config, [initial_params(run)])
+        assert start["train_loss"][0] == pytest.approx(run.result.curves["train_loss"][0],
+                                                       abs=1e-6)
+    assert not torch.equal(initial_params(runner.trained_run(point, 0))["layer0.weight"],
+                           initial_params(runner.trained_run(point, 1))["layer0.weight"])
+
+
+def test_the_line_from_init_reports_its_largest_rise_and_total_fall(tiny_config):
+    config = tiny_config("classes", optimizer="adam", lr=0.01, steps=40)
+    runner = Runner(RunCache(None), CPU, master_seed=0)
+    run = runner.trained_run(runner.run(Sweep.of(config, seeds=1, namespace="T1-mli")).only(), 0)
+    line = line_from_init(run)
+    loss = line["train_loss"]
+    assert len(loss) == MIN_PATH_POINTS and line["alphas"][0] == 0 and line["alphas"][-1] == 1
+    assert loss[0] == pytest.approx(run.result.curves["train_loss"][0], abs=1e-6)
+    assert loss[-1] == pytest.approx(run.result.final("train_loss"), abs=1e-6)
+    assert line["fall"]["train_loss"] == pytest.approx(loss[0] - loss[-1])
+    assert line["largest_rise"]["train_loss"] == pytest.approx(largest_rise(loss))
+
+
+def test_largest_rise():
+    assert largest_rise([3.0, 2.0, 1.0]) == -1.0
+    assert largest_rise([3.0, 2.0, 2.5, 1.0]) == 0.5
+    with pytest.raises(ValueError, match="at least 2 points"):
+        largest_rise([1.0])

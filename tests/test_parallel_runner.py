@@ -51,3 +51,14 @@ def test_configs_that_share_shapes_are_stacked_and_others_are_not(tiny_config):
     rates = [(i, base.with_values(lr=lr), f"k{i}", i) for i, lr in enumerate((0.1, 0.2, 0.4))]
     wider = [(3, base.with_values(**{"model.width": base.model.width + 1}), "k3", 3)]
     assert _stacks(rates + wider) == [rates, wider]
+
+
+def test_a_spawned_child_draws_the_seed_of_its_parent(tiny_config):
+    runner = Runner(RunCache(None), torch.device("cpu"), master_seed=3)
+    parent = Sweep.of(tiny_config(), seeds=3, namespace="spawn")
+    children = Sweep.of(tiny_config(spawn_child=1), seeds=3, namespace="spawn",
+                        grid={"spawn_step": [0, 5]})
+    seeds = runner.seeds_for(parent, parent.base)
+    assert all(runner.seeds_for(children, c) == seeds for _, c in children.configs())
+    other = Sweep.of(tiny_config(**{"model.width": 17}), seeds=3, namespace="spawn")
+    assert runner.seeds_for(other, other.base) != seeds

@@ -32,6 +32,7 @@ def ratio_rows() -> list[tuple]:
 
 
 def pytest_terminal_summary(terminalreporter):
+    stacked_summary(terminalreporter)
     rows = ratio_rows()
     if not rows:
         return
@@ -47,3 +48,15 @@ def pytest_terminal_summary(terminalreporter):
     th, tn, tb = (sum(r[i] for r in rows) for i in (1, 2, 3))
     tr.write_line(f"{'sweep':>6} {th:>10.3f} {tn:>9.3f} {tb:>8.3f} {tn / th:>14.2f} "
                   f"{th / tb:>14.2f}")
+
+
+def stacked_summary(tr) -> None:
+    from .test_stacked_configs import STACKED_TIMES
+    rows = [(w, t["stacked"], t["separate"]) for w, t in sorted(STACKED_TIMES.items())
+            if {"stacked", "separate"} <= t.keys()]
+    if not rows:
+        return
+    tr.section("learning-rate sweep: one stack vs one stack per rate")
+    tr.write_line(f"{'width':>6} {'stacked s':>10} {'separate s':>11} {'separate/stacked':>17}")
+    for w, st, se in rows:
+        tr.write_line(f"{w:>6} {st:>10.3f} {se:>11.3f} {se / st:>17.2f}")
