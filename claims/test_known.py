@@ -1,13 +1,15 @@
 """Section "우리가 딥러닝에 대해 알고있는 부분": what we know about deep learning."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
 
 from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
-from harness.reporting.figures import Figure, Panel
+from harness.facts import computed_within_factor, measured_within_factor
+from harness.reporting.figures import Figure, Panel, Series
 from harness.stats import Evidence, excluding_diverged, rate_exceeds, trend
 
 from .recipes import WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
@@ -237,3 +239,96 @@ def test_deeper_residual_networks_perform_better(sweep, budget, decide):
                   {"test error": runs.metric("test_error"),
                    "training error": runs.metric("train_error")},
                   dashed=("training error",)),)))
+
+
+# --- the note's two numbers ---------------------------------------------------------------------
+
+# GPT-3's family as published (Brown et al. 2020, Table 2.1): name -> (printed parameter count,
+# layers, d_model). All share a 2048-token context and the 50 257-token GPT-2 vocabulary. The
+# 13B row prints d_model 5140, but 40 heads × 128 = 5120, which is used here.
+GPT3_FAMILY = {
+    "Small": (125e6, 12, 768), "Medium": (350e6, 24, 1024), "Large": (760e6, 24, 1536),
+    "XL": (1.3e9, 24, 2048), "2.7B": (2.7e9, 32, 2560), "6.7B": (6.7e9, 32, 4096),
+    "13B": (13e9, 40, 5120), "175B": (175e9, 96, 12288),
+}
+GPT3_CONTEXT, GPT3_VOCABULARY = 2048, 50257
+NOTE_GPT3 = 12e9
+# Azevedo et al. 2009: 86.1 ± 8.1 billion neurons (mean ± sd) in 4 adult male brains.
+BRAIN_NEURONS = (86.1e9, 8.1e9, 4)
+NOTE_BRAIN = 1e11
+GPT3_TOLERANCE = 1.1  # ±10 %: "12 billion" is a specific figure, not an order of magnitude
+BRAIN_TOLERANCE = 10 ** 0.5  # half a decade either side: "10^11" is an order of magnitude
+
+
+def transformer_parameters(layers: int, d_model: int, vocabulary: int = GPT3_VOCABULARY,
+                           context: int = GPT3_CONTEXT) -> int:
+    """Parameters of a GPT-style decoder: per layer the query, key, value and output
+    projections (4d²) and a 4× MLP (8d²), their biases (4d + d + 4d + d) and two LayerNorms
+    (4d): 12d² + 13d; then token and position embeddings ((V + ctx)·d), a final LayerNorm (2d),
+    and an output layer tied to the token embedding."""
+    d = d_model
+    return layers * (12 * d * d + 13 * d) + (vocabulary + context) * d + 2 * d
+
+
+@claim("K1-gpt3", section=f"{SECTION} 1",
+       quote="최근 NLP에서 핫한 GPT-3의 경우 12-billion 개의 파라미터를 사용했다.",
+       statement="GPT-3 has 12 billion parameters (within ±10 %).",
+       refs=("Brown et al. 2020, Language Models are Few-Shot Learners (arXiv 2005.14165), "
+             "Table 2.1", "OpenAI 2021, DALL·E: a 12-billion parameter version of GPT-3"),
+       expected="refuted",
+       reason="GPT-3 (96 layers, d_model 12 288) has 175 billion parameters; the family's "
+              "nearest model has 13 billion, and the 12-billion figure is DALL·E's")
+def test_gpt3_has_12_billion_parameters(decide):
+    """Hypothesis, fixed before the check: the parameter count computed from GPT-3's published
+    architecture (96 layers, d_model 12 288, 2048-token context, 50 257-token vocabulary) is
+    within ±10 % of the note's 12 billion. Expected refuted: the count is about 175 billion.
+
+    The count is computed, not read off the paper, so the formula is checked against the whole
+    published family (every model within 2 % of its rounded printed size, in the details and the
+    figure). The note's point, that GPT-3 has more parameters than the brain has neurons,
+    survives the correction (``exceeds_brain_neurons``)."""
+    counts = {name: transformer_parameters(layers, d) for name, (_, layers, d)
+              in GPT3_FAMILY.items()}
+    ev = computed_within_factor(counts["175B"], stated=NOTE_GPT3, factor=GPT3_TOLERANCE,
+                                alpha=0.01, label="GPT-3 parameters (computed)")
+    ev.details.update(
+        computed_over_printed={name: counts[name] / GPT3_FAMILY[name][0] for name in counts},
+        nearest_family_model="13B", exceeds_brain_neurons=counts["175B"] > BRAIN_NEURONS[0])
+    names = list(GPT3_FAMILY)
+    decide(ev, figure=Figure(
+        "Parameters of the GPT-3 family computed from the published architecture against the "
+        "printed sizes (log10); the lines mark the note's 12 billion and the brain's 86 billion "
+        "neurons.",
+        (Panel.of("GPT-3 model", "log10 parameters", names,
+                  {"computed": [[math.log10(counts[n])] for n in names],
+                   "printed": [[math.log10(GPT3_FAMILY[n][0])] for n in names]},
+                  lines=[(math.log10(NOTE_GPT3), "the note: 12 billion"),
+                         (math.log10(BRAIN_NEURONS[0]), "brain neurons")]),)))
+
+
+@claim("K1-brain", section=f"{SECTION} 1",
+       quote="인간의 뇌에는 10^11개의 뉴런이 있고",
+       statement="The human brain has about 10^11 neurons (within half an order of magnitude).",
+       refs=("Azevedo et al. 2009, J Comp Neurol 513:532 (86.1 ± 8.1 billion neurons)",))
+def test_the_brain_has_about_10_to_the_11_neurons(decide):
+    """Hypothesis, fixed before the check: the number of neurons in the adult human brain, as
+    measured by isotropic fractionation (Azevedo et al. 2009: 86.1 ± 8.1 billion, mean ± sd over
+    4 brains), lies within half an order of magnitude of the note's 10^11 (between 3.2·10^10
+    and 3.2·10^11): a t interval at 98 % from the published mean and sd must lie inside.
+
+    The tolerance is an order-of-magnitude check because the note writes a power of ten. Under
+    a ±10 % check the note's value would fail: the measured count is 14 % lower, and the
+    "100 billion" it echoes is the figure the paper set out to correct."""
+    mean, sd, n = BRAIN_NEURONS
+    ev = measured_within_factor(mean, sd, n, stated=NOTE_BRAIN, factor=BRAIN_TOLERANCE,
+                                alpha=0.01, label="neurons in the human brain")
+    ev.details["measured_over_stated"] = mean / NOTE_BRAIN
+    decide(ev, figure=Figure(
+        "Neurons in the adult human brain (Azevedo et al. 2009; 98 % t interval from 4 brains) "
+        "against the note's 10^11 and the half-decade tolerance around it.",
+        (Panel("", "neurons (billions)", (Series(
+            "measured (98 % t interval)", ("Azevedo et al. 2009",), (mean / 1e9,),
+            (ev.ci_low / 1e9,), (ev.ci_high / 1e9,), style="points"),),
+            lines=((NOTE_BRAIN / 1e9, "the note: 10^11"),
+                   (NOTE_BRAIN / BRAIN_TOLERANCE / 1e9, "tolerance, low"),
+                   (NOTE_BRAIN * BRAIN_TOLERANCE / 1e9, "tolerance, high"))),)))

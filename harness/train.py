@@ -1,8 +1,11 @@
-"""The training engine: a config and a list of seeds in, one result per seed out.
+"""The training engine: runs in, one result per run out.
 
-All seeds of a config train in one batched computation (see ``models``). Data stays on the device
-and mini-batches are gathered by index, each seed with its own data order. SGD, momentum and Adam
-act element-wise, so one optimizer over the stacked tensors is exactly one optimizer per seed.
+Runs train in stacks, one batched computation each (see ``models``): every seed of a config,
+and configs that differ only in per-member values (``config.STACKABLE``: a learning rate, a
+momentum, an init scale, label noise, a spawn point). Data stays on the device and mini-batches
+are gathered by index, each run with its own data order. SGD, momentum and Adam act
+element-wise with per-member hyper-parameters, so one optimizer over the stacked tensors is
+exactly one optimizer per run.
 A seed whose loss turns NaN or infinite is recorded as diverged and masked out of the summed
 loss; the others train on. The loss is checked every
 ``DIVERGENCE_CHECK_EVERY`` steps and at every evaluation, so ``diverged_at`` is the first check

@@ -9,8 +9,7 @@ import sys
 import pytest
 
 from harness.config import (STACKABLE, DataSpec, ModelSpec, TrainConfig, canonical,
-                            epochs_to_steps, stack_key,
-                            get_path, stable_hash)
+                            epochs_to_steps, get_path, stable_hash, stack_key)
 
 # Every kind of value a config holds: nested specs, floats, bools, strings, option tuples.
 RICH_SOURCE = """TrainConfig(
