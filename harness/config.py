@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .augment import check_augmentations
+
 MODEL_KINDS = ("mlp", "cnn")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu")
 NORMS = ("none", "layer")
@@ -164,6 +166,8 @@ class TrainConfig:
     (Frankle et al. 2020): the same initialization and the same first ``spawn_step`` steps,
     then its own data order (the epoch in progress is redrawn). Child 0 is the parent's own
     run, so it always has ``spawn_step`` 0. A child shares its parent's seed (``lineage``).
+    ``augment`` names label-preserving transformations of every training batch
+    (``augment.AUGMENTATIONS``).
     """
 
     model: ModelSpec = field(default_factory=ModelSpec)
@@ -179,6 +183,7 @@ class TrainConfig:
     eval_init: bool = True
     spawn_step: int = 0
     spawn_child: int = 0
+    augment: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelSpec):
@@ -194,6 +199,7 @@ class TrainConfig:
         _check_int("steps", self.steps, minimum=1)
         _check_int("eval_points", self.eval_points, minimum=1)
         _check_bool("eval_init", self.eval_init)
+        check_augmentations(self.augment)
         _check_int("spawn_step", self.spawn_step, minimum=0)
         _check_int("spawn_child", self.spawn_child, minimum=0)
         if self.spawn_step > self.steps:
@@ -223,7 +229,7 @@ class TrainConfig:
 # tensor's shape and act per member (a rate, a momentum, an init scale, the training labels, the
 # data order). Everything else must be equal (``stack_key``).
 STACKABLE = ("lr", "momentum", "weight_decay", "schedule", "model.init_scale",
-             "data.label_noise", "spawn_step", "spawn_child")
+             "data.label_noise", "spawn_step", "spawn_child", "augment")
 
 
 def stack_key(config: TrainConfig) -> str:
@@ -272,7 +278,7 @@ def get_path(obj: Any, path: str) -> Any:
 RETIRED_FIELDS = {"TrainConfig": {"keep_params": False}}
 # Fields added later, left out of the canonical form while at these values (the value every
 # earlier config had), for the same reason.
-ADDED_FIELDS = {"TrainConfig": {"spawn_step": 0, "spawn_child": 0}}
+ADDED_FIELDS = {"TrainConfig": {"spawn_step": 0, "spawn_child": 0, "augment": ()}}
 
 
 def canonical(obj: Any) -> Any:

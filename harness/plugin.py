@@ -265,8 +265,8 @@ def rng(pytestconfig: pytest.Config, claim_info: ClaimSpec):
 @pytest.fixture
 def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
           request: pytest.FixtureRequest) -> Callable[..., ResultTable]:
-    """``sweep(base, seeds=N, grid={"model.width": [...]}, shared_as=None)``: the runs a claim
-    needs. Runs are seeded under the claim's namespace (its id and design version), or under
+    """``sweep(base, seeds=N, grid={"model.width": [...]}, shared_as=None, paired=())``: the
+    runs a claim needs (``paired``: paths whose arms share seeds, ``runs.Sweep.of``). Runs are seeded under the claim's namespace (its id and design version), or under
     ``shared_as`` when several claims deliberately use one sweep (whose name then carries the
     sweep's own design version). Progress is written live (through the capture) unless ``-q``."""
     tr = pytestconfig.pluginmanager.get_plugin("terminalreporter")
@@ -282,8 +282,9 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
                 tr.write_line(f"    {claim_info.id}: {done}/{total} runs ({label})")
 
     def run(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
-            shared_as: str | None = None) -> ResultTable:
-        spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace)
+            shared_as: str | None = None, paired: tuple[str, ...] = ()) -> ResultTable:
+        spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace,
+                        paired=paired)
         trained, reused = runner.trained, runner.reused
         table = None
         try:

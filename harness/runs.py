@@ -20,7 +20,7 @@ import torch
 
 from . import __version__
 from .cache import RunCache
-from .config import TrainConfig, stable_hash, stack_key
+from .config import TrainConfig, get_path, set_path, stable_hash, stack_key
 from .seeding import derive_seed
 from .data import generator_version
 from .train import Member, RunResult, device_model, train_stack
@@ -43,12 +43,23 @@ class Sweep:
     grid: tuple[tuple[str | tuple[str, ...], tuple[Any, ...]], ...]
     seeds: int
     namespace: str
+    paired: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, base: TrainConfig, *, seeds: int, namespace: str,
-           grid: dict[str, Sequence[Any]] | None = None) -> "Sweep":
+           grid: dict[str, Sequence[Any]] | None = None, paired: Sequence[str] = ()
+           ) -> "Sweep":
+        """``paired`` names config paths whose values do not enter the seeds: configs that
+        differ only there share their seeds (the same initialization and data order), so
+        replicate i of one arm is paired with replicate i of another."""
         if seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {seeds}")
+        paired = tuple(paired)
+        for path in paired:
+            try:
+                get_path(base, path)
+            except AttributeError:
+                raise ValueError(f"unknown config field {path!r} in paired") from None
         materialized = []
         for path, values in (grid or {}).items():
             if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
@@ -65,7 +76,7 @@ class Sweep:
             else:
                 base.with_values(**{path: values[0]})  # unknown paths fail here, naming it
             materialized.append((path, values))
-        return cls(base, tuple(materialized), seeds, namespace)
+        return cls(base, tuple(materialized), seeds, namespace, paired)
 
     def points(self) -> list[dict[str, Any]]:
         out = []
@@ -214,8 +225,12 @@ class Runner:
     _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
 
     def seeds_for(self, sweep: Sweep, config: TrainConfig) -> list[int]:
-        """A spawned child shares the seeds of its parent's config (``TrainConfig.lineage``)."""
-        return [derive_seed(self.master_seed, sweep.namespace, config.lineage(), i)
+        """A spawned child shares the seeds of its parent's config (``TrainConfig.lineage``),
+        and configs that differ only in the sweep's ``paired`` paths share theirs."""
+        seeded = config.lineage()
+        if sweep.paired:
+            seeded = set_path(seeded, {p: get_path(sweep.base, p) for p in sweep.paired})
+        return [derive_seed(self.master_seed, sweep.namespace, seeded, i)
                 for i in range(sweep.seeds)]
 
     def close(self) -> None:

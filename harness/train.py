@@ -25,6 +25,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from .augment import augment
 from .config import STACKABLE, TrainConfig, stack_key
 from .data import Dataset, load_dataset
 from .models import StackedModel, build_model
@@ -234,6 +235,8 @@ def train_stack(members: list[Member], device: str | torch.device = "cpu",
     for i, m in enumerate(members):
         if m.config.spawn_child and m.config.spawn_step:
             spawns.setdefault(m.config.spawn_step, []).append(i)
+    augmenting = [(i, m.config.augment, torch_generator(derive_seed(m.seed, "augment")))
+                  for i, m in enumerate(members) if m.config.augment]
     loss_fn = loss_function(data.task)
 
     n_runs = len(members)
@@ -281,6 +284,10 @@ def train_stack(members: list[Member], device: str | torch.device = "cpu",
                              y_train[i:i + 1] if per_member else y_train, per_member)
             x_epoch[i], y_epoch[i] = xi[0], yi[0]
         xb, yb = x_epoch[:, j * batch:(j + 1) * batch], y_epoch[:, j * batch:(j + 1) * batch]
+        if augmenting:
+            xb = xb.clone()  # the epoch's gathered examples stay as drawn
+            for i, names, gen in augmenting:
+                xb[i] = augment(xb[i], names, gen)
         losses = loss_fn(model.forward(params, xb), yb).mean(dim=1)
         if step % DIVERGENCE_CHECK_EVERY == 0 or step in eval_at:
             check_divergence(losses.detach(), step)

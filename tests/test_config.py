@@ -65,7 +65,7 @@ FIELD_CHANGES = {
     "data.control": "shuffled_labels",
     "optimizer": "adam", "lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4,
     "schedule": "cosine", "batch_size": 50, "steps": 999, "eval_points": 6, "eval_init": False,
-    "spawn_step": 5, "spawn_child": 1,
+    "spawn_step": 5, "spawn_child": 1, "augment": ("shift",),
 }
 # A field that is only valid beside another's value: the base of its change has that value.
 COMPANIONS = {"spawn_step": {"spawn_child": 1}}

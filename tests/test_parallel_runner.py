@@ -1,6 +1,7 @@
 """Worker processes: the same results as in-process training, each run trained once."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from harness.cache import RunCache
@@ -62,3 +63,17 @@ def test_a_spawned_child_draws_the_seed_of_its_parent(tiny_config):
     assert all(runner.seeds_for(children, c) == seeds for _, c in children.configs())
     other = Sweep.of(tiny_config(**{"model.width": 17}), seeds=3, namespace="spawn")
     assert runner.seeds_for(other, other.base) != seeds
+
+
+def test_paired_arms_share_their_seeds_and_other_arms_do_not(tiny_config):
+    runner = Runner(RunCache(None), torch.device("cpu"), master_seed=3)
+    grid = {"augment": [(), ("shift",)], "lr": [0.05, 0.1]}
+    paired = Sweep.of(tiny_config(), seeds=2, namespace="pairs", grid=grid, paired=("augment",))
+    seeds = {tuple(sorted(v.items())): runner.seeds_for(paired, c) for v, c in paired.configs()}
+    by_lr = {}
+    for values, s in seeds.items():
+        by_lr.setdefault(dict(values)["lr"], []).append(s)
+    assert all(a == b for a, b in by_lr.values())  # augmented or not: the same seeds
+    assert by_lr[0.05][0] != by_lr[0.1][0]  # lr is not paired
+    with pytest.raises(ValueError, match="unknown config field 'augmentation' in paired"):
+        Sweep.of(tiny_config(), seeds=2, namespace="pairs", paired=("augmentation",))

@@ -256,6 +256,7 @@ BAD_VALUES = [
     (TrainConfig, "eval_init", None, "eval_init must be True or False"),
     (TrainConfig, "spawn_step", -1, "spawn_step must be an integer >= 0"),
     (TrainConfig, "spawn_child", 0.5, "spawn_child must be an integer"),
+    (TrainConfig, "augment", ("mixup",), "unknown augmentation 'mixup'"),
 ]
 
 
