@@ -168,7 +168,18 @@ class StackedModel:
         var = h.var(dim=dims, keepdim=True, unbiased=False)
         return (h - mean) * torch.rsqrt(var + 1e-5)
 
-    def _mlp(self, params: Params, x: torch.Tensor) -> torch.Tensor:
+    def hidden_layers(self, params: Params, x: torch.Tensor) -> list[torch.Tensor]:
+        """Every hidden layer's output (after its activation and any skip connection), each
+        flattened to (S, B, features): what a probe reads."""
+        hidden: list[torch.Tensor] = []
+        if self.spec.kind == "mlp":
+            self._mlp(params, x, hidden)
+        else:
+            self._cnn(params, x, hidden)
+        return hidden
+
+    def _mlp(self, params: Params, x: torch.Tensor,
+             hidden: list[torch.Tensor] | None = None) -> torch.Tensor:
         s = self.spec
         h = x.flatten(start_dim=x.dim() - len(self.input_shape))
         for i in range(s.depth + 1):
@@ -178,9 +189,13 @@ class StackedModel:
                 return z
             z = self.act(self._normalize(z, (-1,)))
             h = h + z if (s.residual and h.shape[-1] == z.shape[-1] and i > 0) else z
+            if hidden is not None:
+                n_seeds = params[f"layer{i}.weight"].shape[0]
+                hidden.append(h if h.dim() == 3 else h.unsqueeze(0).expand(n_seeds, *h.shape))
         raise AssertionError("unreachable")
 
-    def _cnn(self, params: Params, x: torch.Tensor) -> torch.Tensor:
+    def _cnn(self, params: Params, x: torch.Tensor,
+             hidden: list[torch.Tensor] | None = None) -> torch.Tensor:
         s = self.spec
         n_seeds = params["head.weight"].shape[0]
         in_dims = len(self.input_shape)
@@ -201,6 +216,8 @@ class StackedModel:
                 z = self._normalize(z4, (2, 3)).reshape(z.shape)
             z = self.act(z)
             h = h + z if (s.residual and stride == 1 and h.shape == z.shape) else z
+            if hidden is not None:
+                hidden.append(h.reshape(batch, n_seeds, -1).transpose(0, 1))
         feats = h.reshape(batch, n_seeds, -1).transpose(0, 1)  # (S, B, C*L')
         return torch.baddbmm(params["head.bias"], feats, params["head.weight"])
 

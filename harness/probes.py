@@ -1,0 +1,90 @@
+"""What a trained network's hidden layers encode: linear probes and class selectivity.
+
+Both are measurements on trained runs (``harness.measure``): ``probe_layers(run)`` reads a run's
+hidden layers on its own data, at its solution or, with ``at_init``, at the initialization its
+seed drew (``landscape.initial_params``), so "trained vs the same architecture at init" is one
+call each.
+
+- Linear probe (Alain & Bengio 2016): a ridge-regularized least-squares classifier on one-hot
+  targets, fitted in closed form on the training split's standardized features and scored on
+  the held-out test split. Layer 0 is the input itself.
+- Class selectivity (Morcos et al. 2018): per unit, (μ_max − μ_rest) / (μ_max + μ_rest), with
+  μ_max the largest class-conditional mean activation and μ_rest the mean of the other classes'
+  means. It needs non-negative activations (ReLU). A unit whose class means are all below
+  ``SILENT`` never fires and has no selectivity: it is counted, not scored.
+"""
+from __future__ import annotations
+
+import torch
+
+from .landscape import initial_params
+from .models import build_model
+from .train import cached_dataset
+
+RIDGE = 1e-3
+SILENT = 1e-6
+PROBE_CHUNK = 4096
+
+
+@torch.no_grad()
+def _layers(run, params, x: torch.Tensor) -> list[torch.Tensor]:
+    """The input and every hidden layer's features for ``x``, (N, features) each, float64."""
+    data = cached_dataset(run.config.data, str(torch.device(run.device)), run.data_store)
+    model = build_model(run.config.model, data.input_shape, data.n_outputs)
+    stacked = {k: v[None].to(run.device).float() for k, v in params.items()}
+    chunks = [[x[i:i + PROBE_CHUNK].flatten(1).double()]
+              + [h[0].double() for h in model.hidden_layers(stacked, x[i:i + PROBE_CHUNK])]
+              for i in range(0, len(x), PROBE_CHUNK)]
+    return [torch.cat(parts) for parts in zip(*chunks)]
+
+
+def linear_probe_error(train: torch.Tensor, y_train: torch.Tensor, test: torch.Tensor,
+                       y_test: torch.Tensor, n_classes: int, ridge: float = RIDGE) -> float:
+    """Test error of a ridge least-squares classifier fitted on (train, y_train)."""
+    if train.shape[0] != y_train.shape[0] or test.shape[0] != y_test.shape[0]:
+        raise ValueError(f"features and labels disagree: {train.shape[0]} vs "
+                         f"{y_train.shape[0]} training rows, {test.shape[0]} vs "
+                         f"{y_test.shape[0]} test rows")
+    if not ridge > 0:
+        raise ValueError(f"ridge must be > 0, got {ridge!r}")
+    mean, std = train.mean(0), train.std(0).clamp_min(1e-8)
+    a = torch.cat([(train - mean) / std, torch.ones(len(train), 1, dtype=train.dtype)], 1)
+    b = torch.cat([(test - mean) / std, torch.ones(len(test), 1, dtype=test.dtype)], 1)
+    targets = torch.nn.functional.one_hot(y_train.cpu(), n_classes).to(a.dtype)
+    gram = a.T @ a + ridge * len(a) * torch.eye(a.shape[1], dtype=a.dtype)
+    weights = torch.linalg.solve(gram, a.T @ targets)
+    return float(((b @ weights).argmax(1) != y_test.cpu()).double().mean())
+
+
+def class_selectivity(features: torch.Tensor, y: torch.Tensor, n_classes: int
+                      ) -> tuple[torch.Tensor, int]:
+    """Per active unit its selectivity index, and the number of silent units left out."""
+    if (features < 0).any():
+        raise ValueError("class selectivity needs non-negative activations (ReLU units); got "
+                         f"a minimum of {float(features.min()):.3g}")
+    onehot = torch.nn.functional.one_hot(y.cpu(), n_classes).to(features.dtype)
+    means = (onehot.T @ features) / onehot.sum(0).clamp_min(1)[:, None]  # (classes, units)
+    top, _ = means.max(0)
+    rest = (means.sum(0) - top) / (n_classes - 1)
+    active = top > SILENT
+    return ((top - rest) / (top + rest))[active], int((~active).sum())
+
+
+def probe_layers(run, *, at_init: bool = False, ridge: float = RIDGE) -> dict:
+    """Per layer (0 = the input), the linear probe's test error and, for hidden layers, the
+    mean class selectivity of active units and the count of silent ones: a measurement."""
+    data = cached_dataset(run.config.data, str(torch.device(run.device)), run.data_store)
+    if data.task != "classification":
+        raise ValueError(f"probes need a classification set; {run.config.data.name!r} is "
+                         f"{data.task}")
+    params = initial_params(run) if at_init else run.params
+    train, test = _layers(run, params, data.x_train), _layers(run, params, data.x_test)
+    out: dict = {"probe_error": [], "selectivity": [None], "silent_units": [None]}
+    for i, (f_train, f_test) in enumerate(zip(train, test)):
+        out["probe_error"].append(linear_probe_error(f_train, data.y_train, f_test,
+                                                     data.y_test, data.n_outputs, ridge))
+        if i > 0:
+            index, silent = class_selectivity(f_test, data.y_test, data.n_outputs)
+            out["selectivity"].append(float(index.mean()) if len(index) else None)
+            out["silent_units"].append(silent)
+    return out
