@@ -10,7 +10,7 @@ from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
 from harness.facts import computed_within_factor, measured_within_factor
 from harness.reporting.figures import Figure, Panel, Series
-from harness.stats import Evidence, excluding_diverged, rate_exceeds, trend
+from harness.stats import Evidence, exceeds, excluding_diverged, rate_exceeds, trend
 
 from .recipes import WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
 
@@ -240,6 +240,69 @@ def test_deeper_residual_networks_perform_better(sweep, budget, decide):
                    "training error": runs.metric("train_error")},
                   dashed=("training error",)),)))
 
+
+
+# Augmentation (section 4): 40-128-128-10 ReLU MLPs, Adam 1e-3, batch 100, 3000 steps on a small
+# training set (1000 MNIST-1D examples, 12 000 test), with and without the MNIST-1D notebook's
+# augmentations (``harness.augment``: circular shift ≤ 10, offset and slope, noise). The two arms
+# share their seeds (the same initialization and data order), so the comparison is paired.
+AUGMENT_RECIPE = TrainConfig(
+    model=ModelSpec(kind="mlp", width=128, depth=2, activation="relu"),
+    data=DataSpec(name="mnist1d", n_train=1000, n_test=12000),
+    optimizer="adam", lr=1e-3, batch_size=100, steps=3000, eval_points=4,
+)
+AUGMENTED = ("shift", "offset_slope", "noise")
+AUGMENT_EFFECT = 0.02  # 2 pp of test error, about four binomial SEs at 12 000 test points
+
+
+@excluding_diverged
+def augmentation_lowers_test_error(plain_test_error, augmented_test_error) -> Evidence:
+    """K4-augmentation's judgement: over paired seeds, test error without augmentation minus
+    with it is at least 2 pp (one-sample t on the pairs' differences, alpha 0.01)."""
+    diff = np.asarray(plain_test_error, dtype=float) - np.asarray(augmented_test_error,
+                                                                  dtype=float)
+    return exceeds(diff, 0.0, min_effect=AUGMENT_EFFECT, alpha=0.01,
+                   label="test error without - with augmentation (paired seeds)")
+
+
+@claim("K4-augmentation", section=f"{SECTION} 4",
+       quote="전처리로 augmentation을 한다거나 GAN처럼 네트워크의 구조를 잘 구성함으로써 좋은 "
+             "결과를 얻을 수 있다.",
+       statement="Label-preserving data augmentation lowers test error when the training set "
+                 "is small.",
+       refs=("Greydanus 2020, MNIST-1D (the self-supervised notebook's augmentations)",
+             "Zhang et al. 2017 (arXiv 1611.03530): random crops add about 3 pp on CIFAR-10"))
+def test_augmentation_helps_on_a_small_training_set(sweep, budget, decide):
+    """Hypothesis, fixed before any run: 40-128-128-10 ReLU MLPs trained with Adam (1e-3,
+    batch 100, 3000 steps, equal in both arms) on 1000 MNIST-1D examples reach a test error at
+    least 2 pp lower with the notebook's label-preserving augmentations (circular shift of up to
+    10 positions, random offset σ 0.3 and slope σ 0.04, noise σ 0.05) than without, over
+    paired seeds (the same initialization and data order in both arms; one-sample t on the
+    differences, alpha 0.01).
+
+    An MLP has no built-in translation invariance, so shifts teach it what a CNN gets from its
+    architecture: the expected direction, and the catalog's "MLP or CNN". Pilot (6 pairs, other
+    seeds): test error 53.7 % without and 36.4 % with augmentation, a paired difference of
+    17.3 ± 0.6 pp; training error 0 % and 25.6 %. Power: 1.0 at 4 pairs.
+    """
+    runs = sweep(AUGMENT_RECIPE, seeds=budget.pick(quick=4, standard=6, full=12),
+                 grid={"augment": [(), AUGMENTED]}, paired=("augment",))
+    plain, augmented = runs.where(augment=()).only(), runs.where(augment=AUGMENTED).only()
+    assert [r.seed for r in plain.results] == [r.seed for r in augmented.results]
+    steps, _ = plain.curve("test_error")
+    decide(augmentation_lowers_test_error(plain.metric("test_error"),
+                                          augmented.metric("test_error")),
+           figure=Figure(
+               "The same MLPs on 1000 MNIST-1D examples, with and without shift, offset, slope "
+               "and noise augmentation: test error (solid) and training error (dashed) over "
+               "training. " + Figure.BANDS,
+               (Panel.of("Adam step", "error", steps,
+                         {"test error, plain": plain.curve("test_error")[1],
+                          "test error, augmented": augmented.curve("test_error")[1],
+                          "training error, plain": plain.curve("train_error")[1],
+                          "training error, augmented": augmented.curve("train_error")[1]},
+                         dashed=("training error, plain", "training error, augmented"),
+                         lines=[(0.9, "chance")]),)))
 
 # --- the note's two numbers ---------------------------------------------------------------------
 

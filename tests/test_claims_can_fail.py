@@ -479,3 +479,22 @@ def test_o7_counts_a_diverged_wide_seed_as_trapped():
 
 def test_o7_can_be_supported():
     assert _o7(wide_stuck=0, narrow_stuck=64, bumpy=0).verdict == SUPPORTED
+
+
+# --- K4-augmentation ---------------------------------------------------------------------------
+
+def test_augmentation_claim_is_refuted_when_augmentation_changes_nothing():
+    plain = np.random.default_rng(701).normal(0.537, 0.005, 6)
+    same = plain + np.random.default_rng(702).normal(0.0, 0.003, 6)
+    ev = known.augmentation_lowers_test_error(plain, same)
+    assert ev.verdict == REFUTED
+
+
+def test_augmentation_claim_is_refuted_as_reversed_when_augmentation_hurts():
+    plain, augmented = groups([0.36, 0.54], 0.006, 6, 703)
+    assert known.augmentation_lowers_test_error(plain, augmented).refuted_as == REVERSED
+
+
+def test_augmentation_claim_can_be_supported():
+    plain, augmented = groups([0.537, 0.364], 0.006, 6, 704)
+    assert known.augmentation_lowers_test_error(plain, augmented).verdict == SUPPORTED
