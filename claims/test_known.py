@@ -10,9 +10,10 @@ from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
 from harness.facts import computed_within_factor, measured_within_factor
 from harness.reporting.figures import Figure, Panel, Series
-from harness.stats import Evidence, exceeds, excluding_diverged, rate_exceeds, trend
+from harness.stats import (Evidence, difference_exceeds, exceeds, excluding_diverged,
+                           rate_exceeds, trend)
 
-from .recipes import WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
+from .recipes import MNIST1D_LARGE_TEST, WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP, WIDTHS
 
 SECTION = "Known"
 
@@ -241,6 +242,62 @@ def test_deeper_residual_networks_perform_better(sweep, budget, decide):
                   dashed=("training error",)),)))
 
 
+
+# Architecture (section 4): a 1-D CNN (three stride-2 conv layers of 32 channels, kernel 3, then
+# a linear read-out: 7 946 parameters) against the MLP of about the same size (40-67-67-10:
+# 7 983), both trained alike (Adam 1e-3, batch 100, 4000 steps) on MNIST-1D 4000 / 12 000.
+CNN_SPEC = ModelSpec(kind="cnn", width=32, depth=3, kernel_size=3, activation="relu")
+MATCHED_MLP_SPEC = ModelSpec(kind="mlp", width=67, depth=2, activation="relu")
+ARCHITECTURE_RECIPE = TrainConfig(model=CNN_SPEC, data=MNIST1D_LARGE_TEST, optimizer="adam",
+                                  lr=1e-3, batch_size=100, steps=4000, eval_points=4)
+ARCHITECTURE_EFFECT = 0.05  # 5 pp of test error: an edge no tuning detail would explain
+SAME_SIZE = 0.05  # parameter counts within 5 % of each other
+
+
+@excluding_diverged
+def the_right_inductive_bias_wins(mlp_test_error, cnn_test_error) -> Evidence:
+    """K4-architecture's judgement: the CNN's test error is below the same-sized MLP's by at
+    least 5 pp (Welch, alpha 0.01)."""
+    return difference_exceeds(mlp_test_error, cnn_test_error, min_effect=ARCHITECTURE_EFFECT,
+                              alpha=0.01, label="test error of the MLP - of the CNN")
+
+
+@claim("K4-architecture", section=f"{SECTION} 4",
+       quote="네트워크 architecture를 잘 구성하면 좋은 결과를 얻을 수 있다.",
+       statement="An architecture with the right inductive bias (convolutions for signals) "
+                 "beats a generic one of the same size.",
+       refs=("Greydanus 2020, MNIST-1D (arXiv 2011.14439): CNN about 94 % vs MLP about 68 %",
+             "LeCun et al. 1998, Gradient-based learning applied to document recognition"))
+def test_a_fitting_architecture_beats_a_generic_one(sweep, budget, decide):
+    """Hypothesis, fixed before any run: on MNIST-1D (4000 / 12 000), a 1-D CNN with three
+    stride-2 convolutions of 32 channels (7 946 parameters) reaches a test error at least 5 pp
+    below a two-hidden-layer MLP of 67 units (7 983 parameters, within 5 %), both trained with
+    Adam 1e-3, batch 100, 4000 steps (Welch, alpha 0.01). The margin is far below the MNIST-1D
+    paper's gap (about 26 pp) and far above what a learning-rate detail could move.
+
+    Pilot (4 seeds, other seeds): test error 14.9 ± 1.3 % (CNN), 40.4 ± 0.7 % (MLP 40-67-67-10)
+    and 41.2 ± 0.6 % (one hidden layer of 156, 7 966 parameters). Power: 1.0 at 4 seeds.
+    """
+    seeds = budget.pick(quick=4, standard=6, full=12)
+    runs = sweep(ARCHITECTURE_RECIPE, seeds=seeds,
+                 grid={"model": [CNN_SPEC, MATCHED_MLP_SPEC]})
+    cnn, mlp = runs.where(model=CNN_SPEC).only(), runs.where(model=MATCHED_MLP_SPEC).only()
+    sizes = {name: p.results[0].meta["n_params"] for name, p in (("cnn", cnn), ("mlp", mlp))}
+    assert abs(sizes["cnn"] - sizes["mlp"]) <= SAME_SIZE * sizes["mlp"], sizes
+    ev = the_right_inductive_bias_wins(mlp.metric("test_error"), cnn.metric("test_error"))
+    ev.details["parameters"] = sizes
+    steps, _ = cnn.curve("test_error")
+    decide(ev, figure=Figure(
+        f"A CNN ({sizes['cnn']} parameters) against an MLP of the same size "
+        f"({sizes['mlp']}) on MNIST-1D: test error (solid) and training error (dashed) over "
+        f"training. " + Figure.BANDS,
+        (Panel.of("Adam step", "error", steps,
+                  {"test error, CNN": cnn.curve("test_error")[1],
+                   "test error, MLP": mlp.curve("test_error")[1],
+                   "training error, CNN": cnn.curve("train_error")[1],
+                   "training error, MLP": mlp.curve("train_error")[1]},
+                  dashed=("training error, CNN", "training error, MLP"),
+                  lines=[(0.9, "chance")]),)))
 
 # Augmentation (section 4): 40-128-128-10 ReLU MLPs, Adam 1e-3, batch 100, 3000 steps on a small
 # training set (1000 MNIST-1D examples, 12 000 test), with and without the MNIST-1D notebook's

@@ -498,3 +498,20 @@ def test_augmentation_claim_is_refuted_as_reversed_when_augmentation_hurts():
 def test_augmentation_claim_can_be_supported():
     plain, augmented = groups([0.537, 0.364], 0.006, 6, 704)
     assert known.augmentation_lowers_test_error(plain, augmented).verdict == SUPPORTED
+
+
+# --- K4-architecture ---------------------------------------------------------------------------
+
+def test_architecture_claim_is_refuted_when_the_cnn_is_no_better():
+    mlp, cnn = groups([0.404, 0.40], 0.01, 6, 711)
+    assert known.the_right_inductive_bias_wins(mlp, cnn).verdict == REFUTED
+
+
+def test_architecture_claim_is_refuted_as_reversed_when_the_mlp_wins():
+    mlp, cnn = groups([0.15, 0.40], 0.01, 6, 712)
+    assert known.the_right_inductive_bias_wins(mlp, cnn).refuted_as == REVERSED
+
+
+def test_architecture_claim_can_be_supported():
+    mlp, cnn = groups([0.404, 0.149], 0.013, 6, 713)
+    assert known.the_right_inductive_bias_wins(mlp, cnn).verdict == SUPPORTED
