@@ -733,7 +733,8 @@ def test_tuned_sgd_beats_plain_sgd(sweep, budget, decide):
     0.1, 0.3, 1, 3 and 10 by the mean validation error of 4 seeds on another MNIST-1D draw
     (data seed 43); then, on the evaluation data with fresh seeds, tuned SGD's test error is
     below plain SGD's by at least 1 pp (Welch, alpha 0.01). Welch rather than a paired test:
-    seeds derive from each config, so the arms share no seeds to pair.
+    the design was fixed and run before sweeps could pair arms (``paired``); pairing them now
+    would be a new design, on fresh seeds.
 
     Pilot (4 seeds, other seeds, four rates per arm): validation error at the best rate 30.0 %
     (plain, lr 1) and 28.0 % (tuned, lr 0.3, the top of the four); on the evaluation data
