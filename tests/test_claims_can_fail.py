@@ -515,3 +515,28 @@ def test_architecture_claim_is_refuted_as_reversed_when_the_mlp_wins():
 def test_architecture_claim_can_be_supported():
     mlp, cnn = groups([0.404, 0.149], 0.013, 6, 713)
     assert known.the_right_inductive_bias_wins(mlp, cnn).verdict == SUPPORTED
+
+
+# --- K3-learned-repr ---------------------------------------------------------------------------
+
+def _k3(trained_means, init_means, seed, n=6, sd=0.01):
+    rng = np.random.default_rng(seed)
+    return (np.array([rng.normal(trained_means, sd) for _ in range(n)]),
+            np.array([rng.normal(init_means, sd) for _ in range(n)]))
+
+
+def test_k3_is_refuted_when_training_leaves_the_layers_as_at_init():
+    trained, at_init = _k3([0.754, 0.35, 0.43, 0.56], [0.754, 0.35, 0.43, 0.56], 801)
+    ev = known.training_builds_decodable_layers(trained, at_init)
+    assert ev.verdict == REFUTED
+
+
+def test_k3_is_refuted_when_the_gain_does_not_grow_with_depth():
+    trained, at_init = _k3([0.754, 0.20, 0.20, 0.20], [0.754, 0.45, 0.45, 0.45], 802)
+    ev = known.training_builds_decodable_layers(trained, at_init)
+    assert ev.verdict == REFUTED and ev.decided_by == "more so with depth"
+
+
+def test_k3_can_be_supported():
+    trained, at_init = _k3([0.754, 0.34, 0.30, 0.21], [0.754, 0.35, 0.43, 0.56], 803)
+    assert known.training_builds_decodable_layers(trained, at_init).verdict == SUPPORTED
