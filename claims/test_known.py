@@ -244,6 +244,17 @@ def test_deeper_residual_networks_perform_better(sweep, budget, decide):
 
 
 
+def errors_over_training(arms: dict) -> Panel:
+    """Test error (solid) and training error (dashed) over training, per arm (a sweep point)."""
+    steps, _ = next(iter(arms.values())).curve("test_error")
+    curves = {f"{what} error, {name}": point.curve(f"{split}_error")[1]
+              for what, split in (("test", "test"), ("training", "train"))
+              for name, point in arms.items()}
+    return Panel.of("Adam step", "error", steps, curves,
+                    dashed=tuple(f"training error, {name}" for name in arms),
+                    lines=[(0.9, "chance")])
+
+
 # Architecture (section 4): a 1-D CNN (three stride-2 conv layers of 32 channels, kernel 3, then
 # a linear read-out: 7 946 parameters) against the MLP of about the same size (40-67-67-10:
 # 7 983), both trained alike (Adam 1e-3, batch 100, 4000 steps) on MNIST-1D 4000 / 12 000.
@@ -287,18 +298,11 @@ def test_a_fitting_architecture_beats_a_generic_one(sweep, budget, decide):
     assert abs(sizes["cnn"] - sizes["mlp"]) <= SAME_SIZE * sizes["mlp"], sizes
     ev = the_right_inductive_bias_wins(mlp.metric("test_error"), cnn.metric("test_error"))
     ev.details["parameters"] = sizes
-    steps, _ = cnn.curve("test_error")
     decide(ev, figure=Figure(
         f"A CNN ({sizes['cnn']} parameters) against an MLP of the same size "
         f"({sizes['mlp']}) on MNIST-1D: test error (solid) and training error (dashed) over "
         f"training. " + Figure.BANDS,
-        (Panel.of("Adam step", "error", steps,
-                  {"test error, CNN": cnn.curve("test_error")[1],
-                   "test error, MLP": mlp.curve("test_error")[1],
-                   "training error, CNN": cnn.curve("train_error")[1],
-                   "training error, MLP": mlp.curve("train_error")[1]},
-                  dashed=("training error, CNN", "training error, MLP"),
-                  lines=[(0.9, "chance")]),)))
+        (errors_over_training({"CNN": cnn, "MLP": mlp}),)))
 
 # Learned representation (section 3): the CNN of K4-architecture, probed layer by layer
 # (``harness.probes``: ridge least-squares probes fitted on the 4000 training examples, scored on
@@ -420,20 +424,13 @@ def test_augmentation_helps_on_a_small_training_set(sweep, budget, decide):
                  grid={"augment": [(), AUGMENTED]}, paired=("augment",))
     plain, augmented = runs.where(augment=()).only(), runs.where(augment=AUGMENTED).only()
     assert [r.seed for r in plain.results] == [r.seed for r in augmented.results]
-    steps, _ = plain.curve("test_error")
     decide(augmentation_lowers_test_error(plain.metric("test_error"),
                                           augmented.metric("test_error")),
            figure=Figure(
                "The same MLPs on 1000 MNIST-1D examples, with and without shift, offset, slope "
                "and noise augmentation: test error (solid) and training error (dashed) over "
                "training. " + Figure.BANDS,
-               (Panel.of("Adam step", "error", steps,
-                         {"test error, plain": plain.curve("test_error")[1],
-                          "test error, augmented": augmented.curve("test_error")[1],
-                          "training error, plain": plain.curve("train_error")[1],
-                          "training error, augmented": augmented.curve("train_error")[1]},
-                         dashed=("training error, plain", "training error, augmented"),
-                         lines=[(0.9, "chance")]),)))
+               (errors_over_training({"plain": plain, "augmented": augmented}),)))
 
 # --- the note's two numbers ---------------------------------------------------------------------
 
