@@ -7,6 +7,8 @@ Each family has at least one control:
   chance), and K2-sgd-global with a learning rate too small to train;
 - generalization: G5-few-samples on the same permuted-label runs (the widest net cannot beat a
   linear model when neither can learn);
+- known, section 4: K4-architecture on inputs whose positions are shuffled (no local
+  structure left for a convolution to exploit);
 - optimization and the landscape: O1-nonconvex and O6-linear-naive on nets that never left
   their initialization (100 steps at lr 1e-6): the loss between two random inits has no bump
   to find.
@@ -60,8 +62,8 @@ def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], 
         figures.append(figure)
 
     def sweep(base: TrainConfig, *, seeds: int, grid: dict[str, Any] | None = None,
-              shared_as: str | None = None):
-        return runner.run(Sweep.of(transform(base), seeds=seeds, grid=grid,
+              shared_as: str | None = None, paired: tuple[str, ...] = ()):
+        return runner.run(Sweep.of(transform(base), seeds=seeds, grid=grid, paired=paired,
                                    namespace=f"control/{shared_as or spec.namespace}"))
 
     fixtures = {"sweep": sweep, "budget": Budget("quick"), "runner": runner,
@@ -125,3 +127,11 @@ def test_the_naive_line_is_not_refuted_between_nets_that_never_trained(control_r
     ev = run_claim(opt.test_the_straight_line_between_solutions_is_low_loss, control_runner,
                    untrained)
     assert ev.verdict != REFUTED
+
+
+def test_the_cnn_has_no_edge_when_the_inputs_lose_their_order(control_runner):
+    shuffled_inputs = lambda c: c.with_values(  # noqa: E731
+        **{"data": dataclasses.replace(c.data, control="shuffled_inputs")})
+    ev = run_claim(known.test_a_fitting_architecture_beats_a_generic_one, control_runner,
+                   shuffled_inputs)
+    assert ev.verdict != SUPPORTED
