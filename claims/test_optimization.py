@@ -23,6 +23,7 @@ from harness.landscape import curve_between, how_different, line_from_init, path
 from harness.reporting.figures import Figure, Panel
 from harness.stats import (Evidence, all_of, difference_exceeds, equivalent_to,
                            excluding_diverged, exceeds, mean_below, rate_exceeds, trend)
+from harness.tuning import chosen_rate
 
 from .recipes import WIDTH_RECIPE, WIDTH_SWEEP
 
@@ -698,15 +699,6 @@ BEATS = 0.01  # 1 pp of test error, about twice the binomial SE of one run at 12
 def rates_of(recipe: TrainConfig) -> list[float]:
     """The arm's learning rates: the shared effective rates times (1 - momentum)."""
     return [round(r * (1 - recipe.momentum), 10) for r in EFFECTIVE_RATES]
-
-
-def chosen_rate(validation_error_by_rate: Sequence[Sequence[float]],
-                rates: Sequence[float]) -> float:
-    """The rate with the lowest mean validation error; a diverged seed counts as chance (90 %),
-    so a rate that sometimes diverges is not chosen for its surviving seeds."""
-    means = [float(np.mean(np.nan_to_num(np.asarray(e, dtype=float), nan=0.9)))
-             for e in validation_error_by_rate]
-    return float(rates[int(np.argmin(means))])
 
 
 def tuned_sgd_beats_plain(plain_test_error, tuned_test_error) -> Evidence:

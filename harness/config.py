@@ -31,9 +31,9 @@ CONTROLS = ("none", "shuffled_labels", "shuffled_inputs")
 # The data sets the harness can load, and the options each one reads (``DataSpec.options``).
 # ``harness.data`` implements exactly these; a test keeps the two in step.
 DATASET_OPTIONS: dict[str, tuple[str, ...]] = {
-    "mnist1d": ("pool",),
+    "mnist1d": ("pool", "features"),
     "teacher_student": ("dim", "teacher_width", "classes"),
-    "angles": ("encoding",),
+    "angles": ("encoding", "target"),
     "polynomial": ("noise", "design"),
     "mnist": ("root",),
     "fashion_mnist": ("root",),

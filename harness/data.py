@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from .config import DataSpec
+from .features import FEATURE_SETS, standardized_features
 from .seeding import derive_seed, numpy_rng
 from .storage import read_checked, remove, write_checked
 
@@ -47,6 +48,10 @@ class Dataset:
 
 
 # --- generators: each returns numpy arrays (x_train, y_train, x_test, y_test), task, n_outputs ---
+
+ANGLE_ENCODINGS = ("raw", "sincos")
+ANGLE_TARGETS = ("seam", "half")
+
 
 @functools.lru_cache(maxsize=8)
 def _mnist1d_arrays(n_total: int, seed: int, store: Path | None) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +99,13 @@ def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
 
 def _mnist1d(spec: DataSpec, store: Path | None):
     """MNIST-1D; option ``pool`` draws train and test from one generated pool of that size
-    (train from its start, test from its end), so sweeps over ``n_train`` share one test set."""
+    (train from its start, test from its end), so sweeps over ``n_train`` share one test set.
+    Option ``features`` 'designed' replaces each signal by hand-made features
+    (``harness.features``)."""
+    features = spec.option("features", "raw")
+    if features not in FEATURE_SETS:
+        raise ValueError(f"unknown MNIST-1D feature set {features!r}; allowed: "
+                         f"{', '.join(FEATURE_SETS)}")
     n = spec.n_train + spec.n_test
     pool = int(spec.option("pool", n))
     if pool < n:
@@ -102,7 +113,10 @@ def _mnist1d(spec: DataSpec, store: Path | None):
     n_total = 10 * math.ceil(pool / 10)  # make_dataset draws num_samples // 10 per class
     x, y = _mnist1d_arrays(n_total, spec.seed, store)
     test = slice(pool - spec.n_test, pool)
-    return (x[: spec.n_train], y[: spec.n_train], x[test], y[test], "classification", 10)
+    x_train, x_test = x[: spec.n_train], x[test]
+    if features == "designed":
+        x_train, x_test = standardized_features(x_train, x_test)
+    return x_train, y[: spec.n_train], x_test, y[test], "classification", 10
 
 
 def _teacher_student(spec: DataSpec, store: Path | None = None):
@@ -131,17 +145,24 @@ def _teacher_student(spec: DataSpec, store: Path | None = None):
 
 
 def _angles(spec: DataSpec, store: Path | None = None):
-    """Angles anywhere in [0, 2π), labelled by a 2π-periodic rule (cos θ > 0 by default).
+    """Angles anywhere in [0, 2π), labelled by a 2π-periodic rule.
 
+    ``target`` 'seam' (the default) labels the arc around 0 ≡ 2π (cos θ > 0): the class that a
+    raw angle splits in two. 'half' labels θ < π (sin θ > 0): one threshold on the raw angle
+    decides it, so the encoding no longer matters (R1's control).
     ``encoding`` 'raw' gives the angle itself, 'sincos' gives (sin θ, cos θ): the note's example
     of a representation that makes 0 and 1.99π neighbours.
     """
     encoding = spec.option("encoding", "raw")
-    if encoding not in ("raw", "sincos"):
-        raise ValueError(f"unknown angle encoding {encoding!r}; allowed: raw, sincos")
+    if encoding not in ANGLE_ENCODINGS:
+        raise ValueError(f"unknown angle encoding {encoding!r}; allowed: "
+                         f"{', '.join(ANGLE_ENCODINGS)}")
+    target = spec.option("target", "seam")
+    if target not in ANGLE_TARGETS:
+        raise ValueError(f"unknown angle target {target!r}; allowed: {', '.join(ANGLE_TARGETS)}")
     rng = numpy_rng(derive_seed(spec.seed, "angles"))
     theta = rng.uniform(0.0, 2 * np.pi, spec.n_train + spec.n_test)
-    y = (np.cos(theta) > 0).astype(np.int64)
+    y = ((np.cos(theta) if target == "seam" else np.sin(theta)) > 0).astype(np.int64)
     if encoding == "raw":
         x = theta[:, None]
     else:

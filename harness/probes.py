@@ -23,6 +23,10 @@ from .train import cached_dataset
 
 RIDGE = 1e-3
 SILENT = 1e-6
+SELECTIVE = 0.5  # a unit this selective fires on average at least 3× more for its top class
+# The version of what ``probe_layers`` returns, for ``measure(..., version=PROBES_VERSION)``;
+# 2 added the fraction of selective units.
+PROBES_VERSION = 2
 PROBE_CHUNK = 4096
 
 
@@ -72,19 +76,23 @@ def class_selectivity(features: torch.Tensor, y: torch.Tensor, n_classes: int
 
 def probe_layers(run, *, at_init: bool = False, ridge: float = RIDGE) -> dict:
     """Per layer (0 = the input), the linear probe's test error and, for hidden layers, the
-    mean class selectivity of active units and the count of silent ones: a measurement."""
+    mean class selectivity of active units, the fraction of them above ``SELECTIVE`` and the
+    count of silent ones: a measurement (``PROBES_VERSION``)."""
     data = cached_dataset(run.config.data, str(torch.device(run.device)), run.data_store)
     if data.task != "classification":
         raise ValueError(f"probes need a classification set; {run.config.data.name!r} is "
                          f"{data.task}")
     params = initial_params(run) if at_init else run.params
     train, test = _layers(run, params, data.x_train), _layers(run, params, data.x_test)
-    out: dict = {"probe_error": [], "selectivity": [None], "silent_units": [None]}
+    out: dict = {"probe_error": [], "selectivity": [None], "selective_fraction": [None],
+                 "silent_units": [None]}
     for i, (f_train, f_test) in enumerate(zip(train, test)):
         out["probe_error"].append(linear_probe_error(f_train, data.y_train, f_test,
                                                      data.y_test, data.n_outputs, ridge))
         if i > 0:
             index, silent = class_selectivity(f_test, data.y_test, data.n_outputs)
             out["selectivity"].append(float(index.mean()) if len(index) else None)
+            out["selective_fraction"].append(float((index > SELECTIVE).double().mean())
+                                             if len(index) else None)
             out["silent_units"].append(silent)
     return out

@@ -177,12 +177,27 @@ def test_unknown_data_set_lists_the_known_ones():
 
 @pytest.mark.parametrize("spec, match", [
     (DataSpec(name="angles", n_train=10, n_test=5, options=(("encoding", "polar"),)), "polar"),
+    (DataSpec(name="angles", n_train=10, n_test=5, options=(("target", "quarter"),)), "quarter"),
     (DataSpec(name="teacher_student", n_train=10, n_test=5,
               options=(("dim", 3), ("teacher_width", 5))), "teacher_width 5"),
 ])
 def test_bad_options_are_errors(spec, match):
     with pytest.raises(ValueError, match=match):
         load_dataset(spec)
+
+
+def test_angle_targets_label_the_seam_arc_or_the_upper_half():
+    """'seam' labels the arc around 0 ≡ 2π, which a raw angle splits in two; 'half' labels
+    θ < π, one threshold on the raw angle."""
+    def labels(target):
+        data = load_dataset(DataSpec(name="angles", n_train=400, n_test=10,
+                                     options=(("target", target),)))
+        return data.x_train[:, 0].numpy(), data.y_train.numpy()
+    theta, seam = labels("seam")
+    assert np.array_equal(seam, ((theta < np.pi / 2) | (theta > 3 * np.pi / 2)).astype(int))
+    theta_half, half = labels("half")
+    assert np.array_equal(theta_half, theta)
+    assert np.array_equal(half, (theta < np.pi).astype(int))
 
 
 def test_mnist1d_is_generated_offline_and_stored_then_read_back(tmp_path, monkeypatch):

@@ -70,5 +70,7 @@ def test_probing_a_run_and_its_initialization(tiny_config):
     for probe in (trained, init):
         assert len(probe["probe_error"]) == 3 and probe["selectivity"][0] is None
         assert all(0.0 <= e <= 1.0 for e in probe["probe_error"])
+        assert probe["selective_fraction"][0] is None
+        assert all(0.0 <= f <= 1.0 for f in probe["selective_fraction"][1:])
     assert trained["probe_error"][0] == init["probe_error"][0]  # the input is the input
     assert trained["probe_error"][1:] != init["probe_error"][1:]
