@@ -14,6 +14,7 @@ import pytest
 import claims.test_generalization as gen
 import claims.test_known as known
 import claims.test_optimization as opt
+import claims.test_representation as rep
 from claims.recipes import WIDTHS
 from harness.stats import INCONCLUSIVE, NEGLIGIBLE, REFUTED, REVERSED, SUPPORTED
 
@@ -540,3 +541,112 @@ def test_k3_is_refuted_when_the_gain_does_not_grow_with_depth():
 def test_k3_can_be_supported():
     trained, at_init = _k3([0.754, 0.34, 0.30, 0.21], [0.754, 0.35, 0.43, 0.56], 803)
     assert known.training_builds_decodable_layers(trained, at_init).verdict == SUPPORTED
+
+
+# --- K5-ideas -------------------------------------------------------------------------------------
+
+def test_k5_is_refuted_when_no_idea_helps():
+    flat = groups([0.39] * len(known.LADDER), 0.01, 8, 901)
+    ev = known.ideas_accumulate(flat)
+    assert ev.verdict == REFUTED
+
+
+def test_k5_is_not_supported_when_the_last_ideas_undo_the_first():
+    """A large first-to-last gain is not enough when the full ladder ends far worse than a
+    partial one: the ideas did not accumulate."""
+    undone = groups([0.90, 0.30, 0.30, 0.38, 0.42, 0.45], 0.01, 8, 902)
+    ev = known.ideas_accumulate(undone)
+    assert ev.verdict != SUPPORTED and "no late reversal" in ev.decided_by
+
+
+def test_k5_counts_a_diverged_rung_as_chance():
+    diverged = groups([0.90, 0.52, 0.39, 0.39, 0.39, 0.36], 0.01, 8, 903)
+    diverged[-1][:] = np.nan
+    assert known.ideas_accumulate(diverged).verdict != SUPPORTED
+
+
+def test_k5_can_be_supported():
+    ladder = groups([0.90, 0.52, 0.39, 0.39, 0.39, 0.36], 0.015, 8, 904)
+    assert known.ideas_accumulate(ladder).verdict == SUPPORTED
+
+
+def test_k5_every_rung_tunes_over_five_rates_of_its_optimizer():
+    assert {len(r) for r in known.LADDER_RATES.values()} == {5}
+    assert len({values[2] for values in known.LADDER.values()}) == 2  # SGD and Adam rungs
+
+
+# --- R1-encoding-matters and R2-dnn-learns-encoding -------------------------------------------
+
+def test_r1_is_refuted_when_the_encoding_changes_nothing():
+    """The 'θ < π' target: one threshold decides it, so both encodings do equally well."""
+    raw, sincos = groups([0.004, 0.017], 0.001, 6, 911)
+    ev = rep.the_encoding_decides(raw, sincos)
+    assert ev.verdict == REFUTED
+
+
+def test_r1_can_be_supported():
+    raw, sincos = groups([0.37, 0.007], 0.008, 6, 912)
+    assert rep.the_encoding_decides(raw, sincos).verdict == SUPPORTED
+
+
+def test_r1_puts_0_and_1_99_pi_close_only_on_the_circle():
+    distances = rep.seam_distances()
+    assert distances["sincos"] == pytest.approx(2 * np.sin(0.005 * np.pi), rel=1e-9)
+    assert distances["raw"] / distances["sincos"] > 100
+
+
+def test_r2_is_refuted_when_the_network_does_no_better_than_the_linear_model_on_raw_angles():
+    mlp, sincos, raw = groups([0.37, 0.007, 0.37], 0.008, 6, 913)
+    ev = rep.the_network_learns_the_encoding(mlp, sincos, raw)
+    assert ev.verdict == REFUTED
+
+
+def test_r2_is_not_supported_when_the_network_is_good_but_not_close():
+    """Far better than raw, but 5 pp worse than the engineered model: not 'close to' it."""
+    mlp, sincos, raw = groups([0.057, 0.007, 0.37], 0.005, 6, 914)
+    ev = rep.the_network_learns_the_encoding(mlp, sincos, raw)
+    assert ev.verdict != SUPPORTED and ev.decided_by == "close to the engineered model"
+
+
+def test_r2_can_be_supported():
+    mlp, sincos, raw = groups([0.004, 0.007, 0.37], 0.003, 6, 915)
+    assert rep.the_network_learns_the_encoding(mlp, sincos, raw).verdict == SUPPORTED
+
+
+# --- R3-selective-units -----------------------------------------------------------------------
+
+def test_r3_is_refuted_when_training_leaves_selectivity_as_at_init():
+    trained, at_init = groups([0.31, 0.31], 0.004, 6, 921)
+    assert rep.training_makes_units_selective(trained, at_init).verdict == REFUTED
+
+
+def test_r3_is_not_supported_when_units_become_less_selective():
+    """The CNN's first layers in the pilot: trained below init."""
+    trained, at_init = groups([0.29, 0.32], 0.01, 6, 922)
+    assert rep.training_makes_units_selective(trained, at_init).verdict != SUPPORTED
+
+
+def test_r3_can_be_supported():
+    trained, at_init = groups([0.377, 0.311], 0.006, 6, 923)
+    assert rep.training_makes_units_selective(trained, at_init).verdict == SUPPORTED
+
+
+# --- R4-learned-beats-designed --------------------------------------------------------------------
+
+def test_r4_is_not_supported_when_one_designed_contender_matches_the_cnn():
+    cnn, linear, mlp = groups([0.15, 0.16, 0.31], 0.01, 6, 931)
+    ev = rep.learned_beats_designed(cnn, {"linear classifier": linear, "MLP": mlp})
+    assert ev.verdict != SUPPORTED
+    assert ev.decided_by == "beats the linear classifier on designed features"
+
+
+def test_r4_is_not_supported_when_designed_features_win():
+    cnn, linear, mlp = groups([0.25, 0.15, 0.16], 0.01, 6, 932)
+    ev = rep.learned_beats_designed(cnn, {"linear classifier": linear, "MLP": mlp})
+    assert ev.verdict == REFUTED
+
+
+def test_r4_can_be_supported():
+    cnn, linear, mlp = groups([0.149, 0.285, 0.316], 0.005, 6, 933)
+    ev = rep.learned_beats_designed(cnn, {"linear classifier": linear, "MLP": mlp})
+    assert ev.verdict == SUPPORTED

@@ -11,7 +11,11 @@ Each family has at least one control:
   structure left for a convolution to exploit);
 - optimization and the landscape: O1-nonconvex and O6-linear-naive on nets that never left
   their initialization (100 steps at lr 1e-6): the loss between two random inits has no bump
-  to find.
+  to find;
+- known, sections 3-5: K3-learned-repr, K4-augmentation and K5-ideas with permuted labels (no
+  layer, augmentation or idea can help when there is nothing to learn), shortened;
+- representation: R1 and R2 on the angle target that one threshold on the raw angle decides
+  (the encoding stops mattering), and R3 and R4 with permuted labels.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import torch
 import claims.test_generalization as gen
 import claims.test_known as known
 import claims.test_optimization as opt
+import claims.test_representation as rep
 from harness.cache import RunCache
 from harness.claim import Budget, ClaimSpec
 from harness.config import TrainConfig
@@ -134,4 +139,51 @@ def test_the_cnn_has_no_edge_when_the_inputs_lose_their_order(control_runner):
         **{"data": dataclasses.replace(c.data, control="shuffled_inputs")})
     ev = run_claim(known.test_a_fitting_architecture_beats_a_generic_one, control_runner,
                    shuffled_inputs)
+    assert ev.verdict != SUPPORTED
+
+
+def shuffled_and_short(config: TrainConfig) -> TrainConfig:
+    """Permuted labels, and at most 500 steps: nothing to learn, found quickly."""
+    return shuffled_labels(config).with_values(steps=min(config.steps, 500))
+
+
+def test_learned_layers_are_not_supported_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(known.test_representations_are_learned, control_runner, shuffled_and_short)
+    assert ev.verdict != SUPPORTED
+
+
+def test_augmentation_is_not_supported_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(known.test_augmentation_helps_on_a_small_training_set, control_runner,
+                   shuffled_and_short)
+    assert ev.verdict != SUPPORTED
+
+
+def test_the_ladder_of_ideas_is_not_supported_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(known.test_simple_ideas_accumulate_into_a_large_gain, control_runner,
+                   lambda c: shuffled_labels(c).with_values(steps=200))
+    assert ev.verdict != SUPPORTED
+
+
+def test_the_encoding_stops_mattering_when_one_threshold_decides_the_target(control_runner,
+                                                                            monkeypatch):
+    """The target decides what R1 and R2 can show: labelled "θ < π", the raw angle is as good
+    as (sin θ, cos θ), and the MLP cannot be far better than a linear model on it."""
+    monkeypatch.setattr(rep, "ANGLE_DATA", dataclasses.replace(
+        rep.ANGLE_DATA, options=(("target", "half"),)))
+    r1 = run_claim(rep.test_the_encoding_decides_a_linear_model, control_runner, lambda c: c)
+    r2 = run_claim(rep.test_a_network_learns_the_encoding_itself, control_runner, lambda c: c)
+    assert r1.verdict == REFUTED
+    assert r2.verdict != SUPPORTED
+    assert r2.decided_by == "far better than the linear model on raw θ"
+
+
+def test_selectivity_is_not_supported_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(rep.test_training_makes_units_class_selective, control_runner,
+                   shuffled_and_short)
+    assert ev.verdict != SUPPORTED
+
+
+def test_learned_features_do_not_win_when_labels_carry_no_signal(control_runner):
+    ev = run_claim(rep.test_learned_features_beat_designed_ones, control_runner,
+                   shuffled_and_short)
     assert ev.verdict != SUPPORTED

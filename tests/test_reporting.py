@@ -303,6 +303,14 @@ def test_the_report_is_grouped_by_the_note_and_answers_it(session):
     assert "plain nets get better with depth" in qualified[0] and "they overfit" in qualified[0]
     undecided = next(v for k, v in lists.items() if k.startswith("Not decided"))
     assert [u.split(" ")[0] for u in undecided] == ["G6"]
+    at = next(i for i, b in enumerate(md_blocks) if b.text == "The note's conclusion")
+    by_section, conclusion = md_blocks[at + 1].rows, md_blocks[at + 2].text
+    assert by_section == (
+        "What we know about deep learning: 1 statement; 1 held only with a qualification.",
+        "What we do not understand: 1. Generalization: 2 statements; 1 held, 1 not decided in "
+        "this session.")
+    assert "Of the 2 statements the note files under what we do not understand, 1 held in " \
+           "this session (G4); the others: G6 not decided in this session." in conclusion
 
 
 @pytest.mark.parametrize("verdicts, status", [

@@ -34,6 +34,7 @@ NOTE_SECTIONS = (
     ("Not understood 3", "What we do not understand: 3. Representation",
      "우리가 딥러닝에서 잘 이해하지 못하는 부분 — 3. Representation"),
 )
+NOTE_CONCLUSION = "딥러닝에서 우리가 증명 또는 해석하지 못하는 부분이 있다."
 HELD, QUALIFIED, NOT_HELD, UNDECIDED = ("held", "held only with a qualification", "did not hold",
                                        "not decided in this session")
 
@@ -171,6 +172,7 @@ def _answer(session: SessionRecord) -> list[Block]:
             items.append(head)
         blocks.append(Block("heading3", f"{status[0].upper()}{status[1:]} ({len(items)})"))
         blocks.append(Block("list", rows=tuple(items or ["none"])))
+    blocks += _conclusion(verdicts)
     against = [f"{r.id}: measured {r.verdict}, the literature expects {r.expected}"
                for r in session.claims.values()
                if r.decided and r.decided.verdict != "inconclusive"
@@ -179,6 +181,38 @@ def _answer(session: SessionRecord) -> list[Block]:
         blocks.append(Block("text", "Where this session disagrees with the literature: "
                                     + "; ".join(against) + "."))
     return blocks
+
+
+def _conclusion(verdicts: dict[str, tuple[str, list[ClaimRecord]]]) -> list[Block]:
+    """The note's own conclusion, answered section by section from the statements' status."""
+    by_section: dict[str, list[tuple[str, str]]] = {}
+    for key, (status, members) in verdicts.items():
+        by_section.setdefault(_section_of(members[0])[0], []).append((key, status))
+    rows = []
+    for title in sorted(by_section, key=lambda t: (_order(t), t)):
+        statuses = [status for _, status in by_section[title]]
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in (HELD, QUALIFIED, NOT_HELD,
+                                                                UNDECIDED) if s in statuses)
+        plural = "s" if len(statuses) != 1 else ""
+        rows.append(f"{title}: {len(statuses)} statement{plural}; {counts}.")
+    unexplained = [(key, status) for title, items in by_section.items()
+                   if title.startswith("What we do not understand") for key, status in items]
+    held = [key for key, status in unexplained if status == HELD]
+    rest = [f"{key} {status}" for key, status in unexplained if status != HELD]
+    text = (f"The note concludes: \u201c{NOTE_CONCLUSION}\u201d (there are parts of deep "
+            f"learning we cannot yet prove or interpret). A measurement cannot settle an "
+            f"explanation; it settles whether the thing to be explained happens. ")
+    if unexplained:
+        text += (f"Of the {len(unexplained)} statements the note files under what we do not "
+                 f"understand, {len(held)} held in this session"
+                 + (f" ({', '.join(held)})" if held else "")
+                 + (f"; the others: {'; '.join(rest)}." if rest else
+                    ": what the note calls not understood is at least real at this scale, and "
+                    "an explanation has to account for these measurements."))
+    else:
+        text += "No statement the note files under what we do not understand was run here."
+    return [Block("heading3", "The note's conclusion"), Block("list", rows=tuple(rows)),
+            Block("text", text)]
 
 
 def build(session: SessionRecord, benchmarks: dict | None = None) -> list[Block]:
