@@ -194,6 +194,18 @@ def test_residual_and_layer_norm_variants_run_and_differ(kind):
     assert not torch.allclose(outs[False, "none"], outs[False, "layer"])
 
 
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_layer_norm_has_no_batch_statistics_so_evaluation_equals_training(kind):
+    """The normalization K5's ladder uses: an example's output does not depend on the batch
+    it is in, so there are no running statistics to get wrong at evaluation, and seeds
+    stacked in one batch stay independent (above)."""
+    model, params = init(ModelSpec(kind=kind, width=8, depth=4, norm="layer"), seeds=(0, 1))
+    x = torch.randn(6, 40, generator=torch_generator(2))
+    batch = model.forward(params, x)
+    alone = torch.cat([model.forward(params, x[i:i + 1]) for i in range(6)], dim=1)
+    torch.testing.assert_close(batch, alone, rtol=1e-5, atol=1e-6)
+
+
 def test_mlp_layer_norm_normalises_each_hidden_vector():
     spec = ModelSpec(kind="mlp", width=32, depth=1, norm="layer", activation="tanh")
     model, params = init(spec, (40,), 10, seeds=(0,))
