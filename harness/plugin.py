@@ -22,6 +22,7 @@ import torch
 
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
+from .compute import matmul_rate
 from .config import TrainConfig
 from .measure import Measurements
 from .reporting.benchmarks import read_benchmarks
@@ -31,7 +32,7 @@ from .reporting.figures import Figure
 from .reporting.records import SchemaError, SessionRecord
 from .reporting.saved import NAME, autosave_name, find_saved, read_results, save
 from .reporting.session import EVIDENCE, FIGURE, RUNS, SPEC, ClaimSession, sweep_record
-from .reporting.table import catalog_lines, evidence_lines, summary_lines
+from .reporting.table import catalog_lines, compute_lines, evidence_lines, summary_lines
 from .runs import ResultTable, Runner, Sweep
 from .seeding import derive_seed, numpy_rng
 from .stats import Evidence
@@ -286,6 +287,7 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
         spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace,
                         paired=paired)
         trained, reused = runner.trained, runner.reused
+        flops, seconds = runner.trained_flops, runner.trained_seconds
         table = None
         try:
             table = runner.run(spec, progress=progress)
@@ -293,6 +295,8 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
         finally:
             request.node.user_properties.append((RUNS, json.dumps({
                 "trained": runner.trained - trained, "reused": runner.reused - reused,
+                "flops_trained": runner.trained_flops - flops,
+                "trained_seconds": runner.trained_seconds - seconds,
                 **sweep_record(spec, table)})))
 
     return run
@@ -354,10 +358,12 @@ class _ReportReader:
 def _session_record(config: pytest.Config) -> SessionRecord:
     started, clock = config.stash[STARTED]
     runner = config.stash[RUNNER]
+    duration = time.monotonic() - clock
+    rate = matmul_rate() if runner.device.type == "cpu" and runner.trained else None
     return config.stash[SESSION].record(
         master_seed=config.getoption("claims_seed"), budget=config.getoption("claims_budget"),
         device=str(runner.device), device_model=device_model(str(runner.device)),
-        started=started, duration_s=time.monotonic() - clock, root=config.rootpath)
+        started=started, duration_s=duration, root=config.rootpath, matmul_rate=rate)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -404,6 +410,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     totals = record.totals
     tr.write_line(f"runs trained: {totals['runs_trained']}; runs read from the cache: "
                   f"{totals['runs_reused']}")
+    if totals["flops_trained"] > 0:
+        tr.section("compute")
+        for line in compute_lines(record):
+            tr.write_line(line)
     comparison: Comparison | None = outcome.get("comparison")
     if comparison is not None or "compare_error" in outcome:
         tr.section("claim comparison")

@@ -167,6 +167,8 @@ class TaskOutcome:
     results: list[RunResult]
     trained: int
     write_failure: str | None = None
+    trained_flops: float = 0.0
+    trained_seconds: float = 0.0
 
 
 def _train_task(configs: list[TrainConfig], seeds: list[int], keys: list[str], device: str,
@@ -192,7 +194,10 @@ def _train_task(configs: list[TrainConfig], seeds: list[int], keys: list[str], d
             for i, result in zip(todo, fresh):
                 cache.store(keys[i], result)
                 found[keys[i]] = result
-    return TaskOutcome([found[k] for k in keys], len(todo), cache.write_failure)
+    fresh_runs = [found[keys[i]] for i in todo]
+    return TaskOutcome([found[k] for k in keys], len(todo), cache.write_failure,
+                       trained_flops=float(sum(r.meta.get("flops", 0) for r in fresh_runs)),
+                       trained_seconds=sum(r.seconds for r in fresh_runs))
 
 
 SPLIT_MIN_WIDTH = 128
@@ -219,6 +224,8 @@ class Runner:
     workers: int = 1
     trained: int = field(default=0)
     reused: int = field(default=0)
+    trained_flops: float = field(default=0.0)  # of the runs this runner trained
+    trained_seconds: float = field(default=0.0)
     write_failure: str | None = None
     _memory: dict[str, RunResult] = field(default_factory=dict, repr=False)
     _weights: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict, repr=False)
@@ -261,6 +268,8 @@ class Runner:
             for (i, _, key, _), result in zip(runs, outcome.results):
                 slots[i][key] = self._lean(key, result, outcome)
             self.trained += outcome.trained
+            self.trained_flops += outcome.trained_flops
+            self.trained_seconds += outcome.trained_seconds
             self.reused += len(outcome.results) - outcome.trained
             done += len(outcome.results)
             if outcome.write_failure and self.write_failure is None:
@@ -304,6 +313,8 @@ class Runner:
             outcome = _train_task([point.config], [result.seed], [key], str(self.device),
                                   self.cache.root, self.data_store, self.write_failure is None)
             self.trained += outcome.trained
+            self.trained_flops += outcome.trained_flops
+            self.trained_seconds += outcome.trained_seconds
             params = outcome.results[0].params
             self._lean(key, outcome.results[0], outcome)  # kept in memory if not stored
         return params

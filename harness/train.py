@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .augment import augment
+from .compute import run_flops
 from .config import STACKABLE, TrainConfig, stack_key
 from .data import Dataset, load_dataset
 from .models import StackedModel, build_model
@@ -299,6 +300,8 @@ def train_stack(members: list[Member], device: str | torch.device = "cpu",
             record(step)
 
     seconds = (time.perf_counter() - started) / n_runs
+    flops = run_flops(model.flops_per_example(), batch_size=batch, steps=config.steps,
+                      n_examples=len(data.x_train) + len(data.x_test), n_evals=len(evals))
     keys = config_keys or [""] * n_runs
     results = []
     for i, m in enumerate(members):
@@ -307,6 +310,6 @@ def train_stack(members: list[Member], device: str | torch.device = "cpu",
             config_key=keys[i], seed=m.seed, steps=list(evals),
             curves={name: [row[i] for row in curves[name]] for name in METRICS},
             diverged_at=diverged_at[i], seconds=seconds, params=kept,
-            meta={"n_params": model.n_params(), "device": str(device)},
+            meta={"n_params": model.n_params(), "device": str(device), "flops": flops},
         ))
     return results

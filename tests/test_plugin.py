@@ -89,6 +89,16 @@ def runs_counts(lines: list[str]) -> tuple[int, int]:
     return int(found[0].group(1)), int(found[0].group(2))
 
 
+def compute_table(lines: list[str], row: str = "W1-grid") -> list[str]:
+    """One row's cells of the 'compute' section."""
+    start = next(i for i, line in enumerate(lines) if re.match(r"^=+ compute =+$", line))
+    body = lines[start + 1:]
+    assert re.split(r"\s{2,}", body[0].strip()) == ["claim", "runs trained", "GFLOP", "wall s",
+                                                     "FLOP bound s", "× bound"]
+    return next(re.split(r"\s{2,}", line.strip()) for line in body[2:]
+                if line.startswith(row + " "))
+
+
 @pytest.fixture(scope="module")
 def torch_warm() -> None:
     """Train once in this process before any in-process pytester session trains.
@@ -463,10 +473,16 @@ def test_sweep_follows_the_grid_and_reuses_cached_runs(pytester, torch_warm):
     _, rows = verdict_table(first.outlines)
     assert rows["W1-grid"]["seeds"] == "2"
 
+    compute = compute_table(first.outlines)
+    assert compute[0] == "W1-grid" and compute[1] == "8" and float(compute[2]) > 0
+    assert compute_table(first.outlines, "total")[1] == "8"
+
     again = pytester.runpytest(*cache_args(pytester))
     again.assert_outcomes(passed=1)
     assert runs_counts(again.outlines) == (0, 8)
     assert cached_runs(cache) == 8
+    assert not any(re.match(r"^=+ compute =+$", line) for line in again.outlines), \
+        "a session that trained nothing spent no compute"
 
     other_seed = pytester.runpytest("--claims-seed", "1", *cache_args(pytester))
     other_seed.assert_outcomes(passed=1)

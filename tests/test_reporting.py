@@ -111,8 +111,12 @@ def test_results_round_trip_through_strict_json(session):
     assert claim["figure"]["panels"][0]["series"][0]["per_seed"][1] == [0.41, 0.4, None]
     assert data["claims"]["G6-bigger-generalizes"]["decision"]["estimate"] is None
     assert again.claims["G6-bigger-generalizes"].verdict == "inconclusive"
-    assert data["session"]["totals"] == {"claims": 4, "runs_trained": 12, "runs_reused": 0,
-                                         "train_seconds": 10.0}
+    totals = data["session"]["totals"]
+    assert {k: totals[k] for k in ("claims", "runs_trained", "runs_reused", "train_seconds",
+                                   "flops_trained", "flop_bound_s", "bound_ratio")} == {
+        "claims": 4, "runs_trained": 12, "runs_reused": 0, "train_seconds": 10.0,
+        "flops_trained": 0.0, "flop_bound_s": None, "bound_ratio": None}
+    assert data["session"]["matmul_rate"] is None
 
 
 @pytest.mark.parametrize("doctor, message", [

@@ -22,7 +22,7 @@ from .benchmarks import performance_rows
 from .figures import Figure, render_png
 from .records import ClaimRecord, SessionRecord
 from .saved import write_json
-from .table import num
+from .table import COMPUTE_HEADER, compute_rows, num
 
 # (prefix of a claim's section, English heading, the note's own heading)
 NOTE_SECTIONS = (
@@ -264,6 +264,11 @@ def build(session: SessionRecord, benchmarks: dict | None = None) -> list[Block]
             if r.refs:
                 blocks.append(Block("text", "References: " + "; ".join(r.refs) + "."))
     blocks += _answer(s)
+    if s.totals["flops_trained"] > 0:
+        rows, note = compute_rows(s)
+        blocks += [Block("heading2", "Compute"), Block("text", note),
+                   Block("table", header=tuple(COMPUTE_HEADER),
+                         rows=tuple(tuple(r) for r in rows))]
     if benchmarks:
         header, perf = performance_rows(benchmarks)
         cpu = benchmarks.get("machine_info", {}).get("cpu", {}).get("brand_raw", "unknown")

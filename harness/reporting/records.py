@@ -5,8 +5,11 @@ Schema ``deepclaims-results``, version 1 (``SCHEMA_VERSION``). A results file is
 - ``schema``, ``schema_version``;
 - ``session``: ``master_seed``, ``budget``, ``device``, ``device_model``, ``versions`` (python,
   torch, numpy, scipy, mnist1d, harness, platform), ``git`` (``commit``, ``dirty``; null outside
-  a git checkout), ``started`` (ISO 8601, UTC), ``duration_s``, ``totals`` (claims, runs trained,
-  runs reused, train seconds);
+  a git checkout), ``started`` (ISO 8601, UTC), ``duration_s``, ``matmul_rate`` (FLOP/s of a
+  large float32 matrix product on this machine, measured at the end of the session; null when
+  nothing trained or off the CPU), ``totals`` (claims, runs trained, runs reused, train seconds,
+  ``flops_trained``, ``claims_seconds``: the claims' summed wall time, ``flop_bound_s``: the
+  FLOPs trained at ``matmul_rate``, ``bound_ratio``: claims' wall time over that bound);
 - ``claims``: by claim id, each with
   - the declaration: ``section``, ``quote``, ``statement``, ``refs``, ``expected``, ``reason``,
     ``deviation``, ``design``, ``namespace``, ``nodeid``, ``position`` (collection order);
@@ -24,7 +27,9 @@ Schema ``deepclaims-results``, version 1 (``SCHEMA_VERSION``). A results file is
   - ``figure``: the data behind the claim's figure (panels of series: x, mean y, interval,
     per-seed values), or null;
   - ``seconds`` (wall time), ``runs`` (``trained``, ``reused``: cache hits), ``compute``
-    (``train_seconds``: summed training time of the runs the claim read, ``train_steps``).
+    (``train_seconds``: summed training time of the runs the claim read, ``train_steps``;
+    ``flops_trained`` and ``trained_seconds``: FLOPs (``harness.compute.run_flops``) and
+    training time of the runs it trained in this session, cache hits excluded).
 
 Non-finite numbers are written as null: the file is strict JSON that any language can read.
 """
@@ -40,6 +45,15 @@ SCHEMA = "deepclaims-results"
 SCHEMA_VERSION = 1
 EVIDENCE_NUMBERS = ("statistic", "estimate", "ci_low", "ci_high", "ci_level", "p_value",
                     "alpha", "min_effect", "p_against")
+
+
+def compute_totals(records, rate: float | None) -> dict:
+    """FLOPs trained, the claims' wall time, the FLOP bound at ``rate`` and the ratio."""
+    flops = sum(r.compute.get("flops_trained", 0.0) for r in records)
+    seconds = sum(r.seconds for r in records)
+    bound = flops / rate if rate else math.nan
+    return {"flops_trained": flops, "claims_seconds": seconds, "flop_bound_s": bound,
+            "bound_ratio": seconds / bound if bound > 0 else math.nan}
 
 
 class SchemaError(ValueError):
@@ -91,7 +105,9 @@ class ClaimRecord:
     sweeps: list = field(default_factory=list)
     seconds: float = 0.0
     runs: dict = field(default_factory=lambda: {"trained": 0, "reused": 0})
-    compute: dict = field(default_factory=lambda: {"train_seconds": 0.0, "train_steps": 0})
+    compute: dict = field(default_factory=lambda: {"train_seconds": 0.0, "train_steps": 0,
+                                                   "flops_trained": 0.0,
+                                                   "trained_seconds": 0.0})
     p_holm: float | None = None
 
     @property
@@ -163,6 +179,7 @@ class SessionRecord:
     started: str
     duration_s: float
     claims: dict[str, ClaimRecord] = field(default_factory=dict)
+    matmul_rate: float | None = None
 
     def adjust(self) -> None:
         """Holm-adjust the p of every decided claim's decision across this session."""
@@ -178,7 +195,8 @@ class SessionRecord:
         return {"claims": len(self.claims),
                 "runs_trained": sum(r.runs.get("trained", 0) for r in records),
                 "runs_reused": sum(r.runs.get("reused", 0) for r in records),
-                "train_seconds": sum(r.compute.get("train_seconds", 0.0) for r in records)}
+                "train_seconds": sum(r.compute.get("train_seconds", 0.0) for r in records),
+                **compute_totals(records, self.matmul_rate)}
 
     def to_dict(self) -> dict:
         session = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "claims"}

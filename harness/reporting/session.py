@@ -75,15 +75,19 @@ class ClaimSession:
                 rec.runs["reused"] += sweep["reused"]
                 rec.compute["train_seconds"] += sweep.get("train_seconds", 0.0)
                 rec.compute["train_steps"] += sweep.get("train_steps", 0)
+                for key in ("flops_trained", "trained_seconds"):
+                    rec.compute[key] = rec.compute.get(key, 0.0) + sweep.get(key, 0.0)
                 rec.sweeps.append({k: sweep[k] for k in ("namespace", "points") if k in sweep})
 
     def record(self, *, master_seed: int, budget: str, device: str, device_model: str,
-               started: _dt.datetime, duration_s: float, root: Path | None) -> SessionRecord:
+               started: _dt.datetime, duration_s: float, root: Path | None,
+               matmul_rate: float | None = None) -> SessionRecord:
         session = SessionRecord(
             master_seed=master_seed, budget=budget, device=device, device_model=device_model,
             versions=versions(), git=git_state(root) if root else None,
             started=started.astimezone(_dt.timezone.utc).isoformat(timespec="seconds"),
-            duration_s=round(duration_s, 3), claims=dict(sorted(self.records.items())))
+            duration_s=round(duration_s, 3), claims=dict(sorted(self.records.items())),
+            matmul_rate=matmul_rate)
         session.adjust()
         return session
 

@@ -5,7 +5,7 @@ import math
 from typing import TYPE_CHECKING, Iterable
 
 from ..stats import INCONCLUSIVE
-from .records import ClaimRecord
+from .records import ClaimRecord, SessionRecord
 
 if TYPE_CHECKING:
     from ..claim import ClaimSpec
@@ -81,3 +81,34 @@ def summary_lines(records: Iterable[ClaimRecord]) -> list[str]:
         if r.skip_reason:
             lines.append(f"{r.id}: {r.skip_reason}")
     return lines
+
+
+COMPUTE_HEADER = ["claim", "runs trained", "GFLOP", "wall s", "FLOP bound s", "× bound"]
+
+
+def compute_rows(session: SessionRecord) -> tuple[list[list[str]], str]:
+    """Per claim that trained, and in total: the FLOPs of the runs trained in this session,
+    the wall time, and how far that is from the FLOP bound at this machine's matmul rate;
+    with the sentence that says how they were counted."""
+    rate = session.matmul_rate
+    rows = []
+    for r in sorted(session.claims.values(), key=lambda r: r.id):
+        flops = r.compute.get("flops_trained", 0.0)
+        if flops <= 0:
+            continue
+        bound = flops / rate if rate else math.nan
+        rows.append([r.id, str(r.runs.get("trained", 0)), num(flops / 1e9), f"{r.seconds:.1f}",
+                     num(bound), num(r.seconds / bound if bound else math.nan)])
+    t = session.totals
+    rows.append(["total", str(t["runs_trained"]), num(t["flops_trained"] / 1e9),
+                 f"{t['claims_seconds']:.1f}", num(t["flop_bound_s"]), num(t["bound_ratio"])])
+    where = (f"{rate / 1e9:.0f} GFLOP/s, this machine's float32 matmul rate measured at the "
+             f"end of the session" if rate else "no matmul rate measured (not on the CPU)")
+    note = (f"FLOPs of the runs trained in this session (a step counts three forward passes, an "
+            f"evaluation one); the bound is those FLOPs at {where}.")
+    return rows, note
+
+
+def compute_lines(session: SessionRecord) -> list[str]:
+    rows, note = compute_rows(session)
+    return table(COMPUTE_HEADER, rows) + [note]
