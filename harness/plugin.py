@@ -22,7 +22,6 @@ import torch
 
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
-from .compute import matmul_rate
 from .config import TrainConfig
 from .measure import Measurements
 from .reporting.benchmarks import read_benchmarks
@@ -359,7 +358,7 @@ def _session_record(config: pytest.Config) -> SessionRecord:
     started, clock = config.stash[STARTED]
     runner = config.stash[RUNNER]
     duration = time.monotonic() - clock
-    rate = matmul_rate() if runner.device.type == "cpu" and runner.trained else None
+    rate = runner.peak_flops() if runner.device.type == "cpu" and runner.trained else None
     return config.stash[SESSION].record(
         master_seed=config.getoption("claims_seed"), budget=config.getoption("claims_budget"),
         device=str(runner.device), device_model=device_model(str(runner.device)),

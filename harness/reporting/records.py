@@ -5,9 +5,9 @@ Schema ``deepclaims-results``, version 1 (``SCHEMA_VERSION``). A results file is
 - ``schema``, ``schema_version``;
 - ``session``: ``master_seed``, ``budget``, ``device``, ``device_model``, ``versions`` (python,
   torch, numpy, scipy, mnist1d, harness, platform), ``git`` (``commit``, ``dirty``; null outside
-  a git checkout), ``started`` (ISO 8601, UTC), ``duration_s``, ``matmul_rate`` (FLOP/s of a
-  large float32 matrix product on this machine, measured at the end of the session; null when
-  nothing trained or off the CPU), ``totals`` (claims, runs trained, runs reused, train seconds,
+  a git checkout), ``started`` (ISO 8601, UTC), ``duration_s``, ``matmul_rate`` (this machine's
+  float32 matmul peak in FLOP/s over all cores, ``compute.machine_peak_flops``, measured at the
+  end of the session; null when nothing trained or off the CPU), ``totals`` (claims, runs trained, runs reused, train seconds,
   ``flops_trained``, ``claims_seconds``: the claims' summed wall time, ``flop_bound_s``: the
   FLOPs trained at ``matmul_rate``, ``bound_ratio``: claims' wall time over that bound);
 - ``claims``: by claim id, each with

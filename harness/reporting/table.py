@@ -102,8 +102,8 @@ def compute_rows(session: SessionRecord) -> tuple[list[list[str]], str]:
     t = session.totals
     rows.append(["total", str(t["runs_trained"]), num(t["flops_trained"] / 1e9),
                  f"{t['claims_seconds']:.1f}", num(t["flop_bound_s"]), num(t["bound_ratio"])])
-    where = (f"{rate / 1e9:.0f} GFLOP/s, this machine's float32 matmul rate measured at the "
-             f"end of the session" if rate else "no matmul rate measured (not on the CPU)")
+    where = (f"{rate / 1e9:.0f} GFLOP/s, this machine's float32 matmul peak over all "
+             f"cores, measured at the end of the session" if rate else "no matmul rate measured (not on the CPU)")
     note = (f"FLOPs of the runs trained in this session (a step counts three forward passes, an "
             f"evaluation one); the bound is those FLOPs at {where}.")
     return rows, note

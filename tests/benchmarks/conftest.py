@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from .peak import machine_peak_flops
+from harness.compute import machine_peak_flops
 
 TIMINGS: dict[int, dict[str, float]] = defaultdict(dict)
 PEAK: dict[str, float] = {}
