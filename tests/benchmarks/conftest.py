@@ -33,6 +33,7 @@ def ratio_rows() -> list[tuple]:
 
 def pytest_terminal_summary(terminalreporter):
     stacked_summary(terminalreporter)
+    suite_summary(terminalreporter)
     rows = ratio_rows()
     if not rows:
         return
@@ -48,6 +49,18 @@ def pytest_terminal_summary(terminalreporter):
     th, tn, tb = (sum(r[i] for r in rows) for i in (1, 2, 3))
     tr.write_line(f"{'sweep':>6} {th:>10.3f} {tn:>9.3f} {tb:>8.3f} {tn / th:>14.2f} "
                   f"{th / tb:>14.2f}")
+
+
+def suite_summary(tr) -> None:
+    from .test_suite_bound import CLAIMS, FAMILY, SUITE_BOUND
+    if not SUITE_BOUND:
+        return
+    b = SUITE_BOUND
+    tr.section("a claim family, cold, against its FLOP bound")
+    tr.write_line(f"{FAMILY} -k '{CLAIMS}' at the quick budget, cold: {b['flops'] / 1e9:.1f} GFLOP trained; "
+                  f"claims' wall time {b['claims']:.1f} s (process {b['wall']:.1f} s); FLOP bound "
+                  f"{b['bound']:.2f} s at {b['rate'] / 1e9:.0f} GFLOP/s: {b['ratio']:.1f}× the "
+                  f"bound")
 
 
 def stacked_summary(tr) -> None:
