@@ -241,6 +241,12 @@ class Runner:
         return [derive_seed(self.master_seed, sweep.namespace, seeded, i)
                 for i in range(sweep.seeds)]
 
+    def forget_session(self) -> None:
+        """Drop the results and weights this runner holds in memory, so the next ``run`` reads
+        the cache (or, without one, trains) again: what a benchmark round must time."""
+        self._memory.clear()
+        self._weights.clear()
+
     def peak_flops(self) -> float:
         """This machine's float32 matmul peak as the runner can use it: the better of this
         process with every thread and the runner's worker processes (already started) each

@@ -93,3 +93,16 @@ def test_the_report_shows_the_compute_only_when_something_trained():
     assert blocks[at + 2].rows[-1][0] == "total"
     idle = ClaimRecord(id="A1-x", expected="supported", seconds=0.1)
     assert not any(b.text == "Compute" for b in build(make({"A1-x": idle})))
+
+
+def test_a_runner_that_forgets_its_session_trains_again_without_a_cache(tiny_config):
+    """What the engine benchmark relies on: without it every round after the first would read
+    the first round's results from memory and time nothing."""
+    runner = Runner(RunCache(None), CPU, master_seed=0)
+    sweep = Sweep.of(tiny_config("mnist1d", steps=3), seeds=2, namespace="T-forget")
+    runner.run(sweep)
+    runner.run(sweep)
+    assert (runner.trained, runner.reused) == (2, 2)
+    runner.forget_session()
+    runner.run(sweep)
+    assert (runner.trained, runner.reused) == (4, 2)

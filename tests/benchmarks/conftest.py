@@ -34,6 +34,7 @@ def ratio_rows() -> list[tuple]:
 def pytest_terminal_summary(terminalreporter):
     stacked_summary(terminalreporter)
     suite_summary(terminalreporter)
+    peer_summary(terminalreporter)
     rows = ratio_rows()
     if not rows:
         return
@@ -49,6 +50,19 @@ def pytest_terminal_summary(terminalreporter):
     th, tn, tb = (sum(r[i] for r in rows) for i in (1, 2, 3))
     tr.write_line(f"{'sweep':>6} {th:>10.3f} {tn:>9.3f} {tb:>8.3f} {tn / th:>14.2f} "
                   f"{th / tb:>14.2f}")
+
+
+def peer_summary(tr) -> None:
+    rows = [(w, t["harness"], t["jax_warm"], t["jax_cold"]) for w, t in sorted(TIMINGS.items())
+            if {"harness", "jax_warm", "jax_cold"} <= t.keys()]
+    if not rows:
+        return
+    tr.section("harness vs a jit-compiled JAX peer (same workload, same run)")
+    tr.write_line(f"{'width':>6} {'harness s':>10} {'JAX warm s':>11} {'JAX cold s':>11} "
+                  f"{'warm/harness':>13} {'cold/harness':>13}")
+    for w, h, warm, cold in rows:
+        tr.write_line(f"{w:>6} {h:>10.3f} {warm:>11.3f} {cold:>11.3f} {warm / h:>13.2f} "
+                      f"{cold / h:>13.2f}")
 
 
 def suite_summary(tr) -> None:
