@@ -1,7 +1,7 @@
 """Hand-designed features of a 1-D signal: the representation a practitioner would build before
 deep learning, as the contender that a network trained on the raw signal must beat (R4).
 
-MNIST-1D digits are templates that are shifted (circularly, by up to a third of the signal),
+MNIST-1D digits are templates that are padded, shifted circularly (``mnist1d.transform.translate``),
 scaled, sheared and noised. A signal-processing practitioner answers shifts with features that
 do not move under them, and summarizes shape with robust statistics:
 

@@ -39,6 +39,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from ..compute import bound_ratio
 from ..stats import Evidence, holm
 
 SCHEMA = "deepclaims-results"
@@ -51,9 +52,9 @@ def compute_totals(records, rate: float | None) -> dict:
     """FLOPs trained, the claims' wall time, the FLOP bound at ``rate`` and the ratio."""
     flops = sum(r.compute.get("flops_trained", 0.0) for r in records)
     seconds = sum(r.seconds for r in records)
-    bound = flops / rate if rate else math.nan
-    return {"flops_trained": flops, "claims_seconds": seconds, "flop_bound_s": bound,
-            "bound_ratio": seconds / bound if bound > 0 else math.nan}
+    return {"flops_trained": flops, "claims_seconds": seconds,
+            "flop_bound_s": flops / rate if rate else math.nan,
+            "bound_ratio": bound_ratio(seconds, flops, rate)}
 
 
 class SchemaError(ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Iterable
 
+from ..compute import bound_ratio
 from ..stats import INCONCLUSIVE
 from .records import ClaimRecord, SessionRecord
 
@@ -96,9 +97,9 @@ def compute_rows(session: SessionRecord) -> tuple[list[list[str]], str]:
         flops = r.compute.get("flops_trained", 0.0)
         if flops <= 0:
             continue
-        bound = flops / rate if rate else math.nan
         rows.append([r.id, str(r.runs.get("trained", 0)), num(flops / 1e9), f"{r.seconds:.1f}",
-                     num(bound), num(r.seconds / bound if bound else math.nan)])
+                     num(flops / rate if rate else math.nan),
+                     num(bound_ratio(r.seconds, flops, rate))])
     t = session.totals
     rows.append(["total", str(t["runs_trained"]), num(t["flops_trained"] / 1e9),
                  f"{t['claims_seconds']:.1f}", num(t["flop_bound_s"]), num(t["bound_ratio"])])
