@@ -9,7 +9,7 @@ import numpy as np
 from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
 from harness.facts import computed_within_factor, measured_within_factor
-from harness.probes import PROBES_VERSION, probe_layers
+from harness.probes import probe_point
 from harness.reporting.figures import Figure, Panel, Series
 from harness.stats import (Evidence, all_of, difference_exceeds, exceeds, excluding_diverged,
                            rate_exceeds, trend)
@@ -362,12 +362,8 @@ def test_representations_are_learned(sweep, measure, budget, decide):
     """
     point = sweep(CNN_RECIPE, seeds=budget.pick(**CNN_SEEDS),
                   shared_as=CNN_SWEEP).only()
-    trained = probe_errors([measure("linear probes", probe_layers, runs=[(point, i)],
-                                    version=PROBES_VERSION)
-                            for i in range(len(point.results))])
-    at_init = probe_errors([measure("linear probes", probe_layers, runs=[(point, i)],
-                                    version=PROBES_VERSION, at_init=True)
-                            for i in range(len(point.results))])
+    trained = probe_errors(probe_point(measure, point))
+    at_init = probe_errors(probe_point(measure, point, at_init=True))
     ev = training_builds_decodable_layers(trained, at_init)
     layers = ["input"] + [f"conv {i + 1}" for i in range(trained.shape[1] - 1)]
     decide(ev, figure=Figure(

@@ -16,7 +16,7 @@ import numpy as np
 
 from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
-from harness.probes import PROBES_VERSION, SELECTIVE, probe_layers
+from harness.probes import SELECTIVE, probe_point
 from harness.reporting.figures import Figure, Panel, Series
 from harness.stats import Evidence, all_of, difference_exceeds, equivalent_to, exceeds
 
@@ -179,11 +179,6 @@ def layer_values(probes: Sequence[dict], what: str) -> np.ndarray:
                     dtype=float)
 
 
-def probes_of(measure, point, *, at_init: bool) -> list[dict]:
-    return [measure("linear probes", probe_layers, runs=[(point, i)], version=PROBES_VERSION,
-                    at_init=at_init) for i in range(len(point.results))]
-
-
 def training_makes_units_selective(trained, at_init) -> Evidence:
     """R3's judgement: over seeds, the mean class selectivity of the hidden units at the
     solution minus at the same seed's initialization is at least 0.03 (one-sample t on the
@@ -224,10 +219,10 @@ def test_training_makes_units_class_selective(sweep, measure, budget, decide):
     mlp = sweep(WIDTH_RECIPE.with_values(**{"model.width": SELECTIVITY_WIDTH}),
                 seeds=budget.pick(**WIDTH_SEEDS), shared_as=WIDTH_SWEEP).only()
     cnn = sweep(CNN_RECIPE, seeds=budget.pick(**CNN_SEEDS), shared_as=CNN_SWEEP).only()
-    mlp_trained, mlp_init = (probes_of(measure, mlp, at_init=False),
-                             probes_of(measure, mlp, at_init=True))
-    cnn_trained, cnn_init = (probes_of(measure, cnn, at_init=False),
-                             probes_of(measure, cnn, at_init=True))
+    mlp_trained, mlp_init = (probe_point(measure, mlp, at_init=False),
+                             probe_point(measure, mlp, at_init=True))
+    cnn_trained, cnn_init = (probe_point(measure, cnn, at_init=False),
+                             probe_point(measure, cnn, at_init=True))
     selectivity = {name: layer_values(probes, "selectivity") for name, probes in (
         ("mlp trained", mlp_trained), ("mlp init", mlp_init), ("cnn trained", cnn_trained),
         ("cnn init", cnn_init))}

@@ -45,17 +45,19 @@ def single_thread_throughput(n: int = RATE_MATRIX) -> float:
     return matmul_throughput(n, repeats=4, trials=2)
 
 
-def machine_peak_flops() -> float:
-    """The machine's arithmetic ceiling: the better of one process using every thread and one
-    single-threaded process per core running at once (the harness's worker processes can reach
-    the latter, so the bound must not be below it)."""
-    together = matmul_throughput()
-    cores = os.cpu_count() or 1
-    if cores == 1:
+def machine_peak_flops(n: int = RATE_MATRIX, pool=None, processes: int | None = None) -> float:
+    """The machine's arithmetic ceiling: the better of one process using every thread and
+    ``processes`` single-threaded processes (default: one per core) running at once, since the
+    harness's worker processes can reach the latter and the bound must not be below it.
+    ``pool``: processes already started (the runner's workers) to measure in, else spawned."""
+    together = matmul_throughput(n)
+    processes = processes or os.cpu_count() or 1
+    if processes == 1 and pool is None:
         return together
-    with mp.get_context("spawn").Pool(cores) as pool:
-        apart = sum(pool.map(single_thread_throughput, [RATE_MATRIX] * cores))
-    return max(together, apart)
+    if pool is None:
+        with mp.get_context("spawn").Pool(processes) as own:
+            return max(together, sum(own.map(single_thread_throughput, [n] * processes)))
+    return max(together, sum(pool.map(single_thread_throughput, [n] * processes)))
 
 
 def bound_ratio(wall_seconds: float, flops: float, rate: float | None) -> float:

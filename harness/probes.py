@@ -96,3 +96,10 @@ def probe_layers(run, *, at_init: bool = False, ridge: float = RIDGE) -> dict:
                                              if len(index) else None)
             out["silent_units"].append(silent)
     return out
+
+
+def probe_point(measure, point, *, at_init: bool = False) -> list[dict]:
+    """``probe_layers`` of every run of a sweep point, as cached measurements under one name and
+    version, so every claim that probes the same runs shares the same entries."""
+    return [measure("linear probes", probe_layers, runs=[(point, i)], version=PROBES_VERSION,
+                    at_init=at_init) for i in range(len(point.results))]

@@ -20,7 +20,7 @@ import torch
 
 from . import __version__
 from .cache import RunCache
-from .compute import SESSION_RATE_MATRIX, matmul_throughput, single_thread_throughput
+from .compute import SESSION_RATE_MATRIX, machine_peak_flops
 from .config import TrainConfig, get_path, set_path, stable_hash, stack_key
 from .seeding import derive_seed
 from .data import generator_version
@@ -248,15 +248,10 @@ class Runner:
         self._weights.clear()
 
     def peak_flops(self) -> float:
-        """This machine's float32 matmul peak as the runner can use it: the better of this
-        process with every thread and the runner's worker processes (already started) each
-        with one thread, all at once."""
-        together = matmul_throughput(SESSION_RATE_MATRIX, repeats=4, trials=2)
-        if self._pool is None:
-            return together
-        apart = sum(self._pool.map(single_thread_throughput,
-                                   [SESSION_RATE_MATRIX] * self.workers))
-        return max(together, apart)
+        """This machine's float32 matmul peak as the runner can use it: this process with
+        every thread, or its worker processes (already started) at one thread each."""
+        return machine_peak_flops(SESSION_RATE_MATRIX, pool=self._pool,
+                                  processes=self.workers if self._pool else 1)
 
     def close(self) -> None:
         if self._pool is not None:
