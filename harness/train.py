@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .augment import augment
+from .backprop import MLPBackprop, flat_gradient, flat_views, supports
 from .compute import run_flops
 from .config import STACKABLE, TrainConfig, stack_key
 from .data import Dataset, load_dataset
@@ -222,9 +223,14 @@ def train_stack(members: list[Member], device: str | torch.device = "cpu",
     parts = [build_model(c.model, data.input_shape, data.n_outputs).init(
         [torch_generator(derive_seed(m.seed, "init"))], device) for c, m in zip(configs, members)]
     params = {name: torch.cat([p[name] for p in parts]) for name in parts[0]}
-    for p in params.values():
-        p.requires_grad_(True)
-    tensors = list(params.values())
+    backprop = MLPBackprop(model, data.task) if supports(model) else None
+    if backprop is not None:
+        flat, params = flat_views(params)
+        tensors = [flat]
+    else:
+        for p in params.values():
+            p.requires_grad_(True)
+        tensors = list(params.values())
     rates = [c.lr for c in configs]
     optimizer = make_optimizer(config.optimizer, tensors, lr=rates,
                                momentum=[c.momentum for c in configs],
@@ -289,11 +295,18 @@ def train_stack(members: list[Member], device: str | torch.device = "cpu",
             xb = xb.clone()  # the epoch's gathered examples stay as drawn
             for i, names, gen in augmenting:
                 xb[i] = augment(xb[i], names, gen)
-        losses = loss_fn(model.forward(params, xb), yb).mean(dim=1)
+        if backprop is not None:
+            losses, tape = backprop.forward(params, xb, yb)
+        else:
+            losses = loss_fn(model.forward(params, xb), yb).mean(dim=1)
         if step % DIVERGENCE_CHECK_EVERY == 0 or step in eval_at:
             check_divergence(losses.detach(), step)
-        total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
-        optimizer.step(list(torch.autograd.grad(total, tensors)))
+        if backprop is not None:
+            grads = [flat_gradient(backprop.backward(params, tape, alive.to(losses.dtype)))]
+        else:
+            total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
+            grads = list(torch.autograd.grad(total, tensors))
+        optimizer.step(grads)
         if scheduled:
             optimizer.lr = [lr * f(step) for lr, f in zip(rates, factors)]
         if step in eval_at:

@@ -1,0 +1,117 @@
+"""The hand-written backward pass gives autograd's gradients bit for bit, and whole runs trained
+through it equal runs trained through autograd bit for bit, so no cached result changes."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import harness.train as ht
+from harness.backprop import MLPBackprop, supports
+from harness.config import ModelSpec
+from harness.models import build_model
+from harness.train import METRICS, loss_function, train_seeds
+
+VARIANTS = [
+    dict(width=16, depth=2, activation="relu"),
+    dict(width=24, depth=1, activation="tanh"),
+    dict(width=8, depth=3, activation="sigmoid", init="default"),
+    dict(width=12, depth=2, activation="gelu"),
+    dict(width=16, depth=0, activation="relu"),
+    dict(width=16, depth=4, activation="relu", residual=True),
+]
+
+
+def autograd_loss_and_grads(model, params, x, y, alive, task):
+    """What the engine computed before the hand-written pass existed."""
+    tensors = [p.detach().clone().requires_grad_(True) for p in params.values()]
+    leaves = dict(zip(params, tensors))
+    losses = loss_function(task)(model.forward(leaves, x), y).mean(dim=1)
+    total = torch.where(alive, losses, torch.zeros_like(losses)).sum()
+    return losses.detach(), list(torch.autograd.grad(total, tensors))
+
+
+def stacked_problem(variant: dict, task: str, seeds: int = 3, batch: int = 20):
+    spec = ModelSpec(kind="mlp", **variant)
+    outputs = 4 if task == "classification" else 3
+    model = build_model(spec, (10,), outputs)
+    params = model.init([torch.Generator().manual_seed(s) for s in range(seeds)], "cpu")
+    gen = torch.Generator().manual_seed(99)
+    x = torch.randn(seeds, batch, 10, generator=gen)
+    y = (torch.randint(0, outputs, (seeds, batch), generator=gen) if task == "classification"
+         else torch.randn(seeds, batch, outputs, generator=gen))
+    return model, params, x, y
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(map(str, v.values())))
+def test_gradients_are_autograds_bit_for_bit(variant, task):
+    model, params, x, y = stacked_problem(variant, task)
+    alive = torch.tensor([True, False, True])  # a dead member contributes no gradient
+    expected_losses, expected = autograd_loss_and_grads(model, params, x, y, alive, task)
+    backprop = MLPBackprop(model, task)
+    losses, tape = backprop.forward(params, x, y)
+    grads = backprop.backward(params, tape, alive.to(losses.dtype))
+    assert torch.equal(losses, expected_losses)
+    assert len(grads) == len(expected)
+    for name, got, want in zip(params, grads, expected):
+        assert got.shape == want.shape, name
+        assert torch.equal(got, want), f"{name}: max diff {(got - want).abs().max().item()}"
+    assert all(g[1].abs().sum() == 0 for g in grads)
+
+
+def test_a_wrong_gradient_is_caught():
+    """The comparison above can fail: a backward pass that drops the skip connection's
+    gradient differs from autograd's."""
+    model, params, x, y = stacked_problem(dict(width=16, depth=3, activation="relu",
+                                               residual=True), "classification")
+    alive = torch.ones(3, dtype=torch.bool)
+    _, expected = autograd_loss_and_grads(model, params, x, y, alive, "classification")
+    backprop = MLPBackprop(model, "classification")
+    losses, tape = backprop.forward(params, x, y)
+    tape.skips = [False] * len(tape.skips)
+    grads = backprop.backward(params, tape, alive.to(losses.dtype))
+    assert not all(torch.equal(g, e) for g, e in zip(grads, expected))
+
+
+def test_unsupported_models_train_through_autograd():
+    assert supports(build_model(ModelSpec(kind="mlp", width=8, depth=2), (10,), 3))
+    for spec in (ModelSpec(kind="mlp", width=8, depth=2, norm="layer"),
+                 ModelSpec(kind="cnn", width=4, depth=2)):
+        model = build_model(spec, (10,), 3)
+        assert not supports(model)
+        with pytest.raises(ValueError, match="no hand-written backward pass"):
+            MLPBackprop(model, "classification")
+
+
+def test_an_unknown_task_is_refused():
+    model = build_model(ModelSpec(kind="mlp", width=8, depth=2), (10,), 3)
+    with pytest.raises(ValueError, match="'ranking'.*allowed: classification, regression"):
+        MLPBackprop(model, "ranking")
+
+
+def identical(a, b) -> bool:
+    same_curves = all(
+        all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a.curves[m], b.curves[m]))
+        for m in METRICS)
+    same_params = all(torch.equal(a.params[k], b.params[k]) for k in a.params
+                      if torch.isfinite(a.params[k]).all())
+    return same_curves and same_params and a.diverged_at == b.diverged_at
+
+
+@pytest.mark.parametrize("data, overrides", [
+    ("classes", {"optimizer": "sgd", "momentum": 0.9, "model.depth": 2}),
+    ("classes", {"optimizer": "adam", "lr": 0.01, "weight_decay": 1e-3, "schedule": "cosine",
+                 "model.depth": 3, "model.residual": True, "model.activation": "tanh"}),
+    ("regression", {"optimizer": "adam", "lr": 0.02, "model.depth": 1}),
+    ("regression", {"lr": 1e3, "model.depth": 2}),  # diverges: dead members stay dead alike
+], ids=["sgd-momentum", "adam-residual-tanh", "regression", "diverging"])
+def test_whole_runs_equal_autograds_bit_for_bit(tiny_config, monkeypatch, data, overrides):
+    cfg = tiny_config(data, steps=40, eval_points=2, **overrides)
+    fast = train_seeds(cfg, [5, 6])
+    monkeypatch.setattr(ht, "supports", lambda model: False)
+    slow = train_seeds(cfg, [5, 6])
+    assert all(identical(f, s) for f, s in zip(fast, slow))
+    if overrides.get("lr") == 1e3:
+        assert all(r.diverged for r in fast)
