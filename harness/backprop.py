@@ -14,6 +14,7 @@ autograd.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +32,59 @@ _ACTIVATION_BACKWARD = {
     "gelu": lambda grad, pre, out: aten.gelu_backward(grad, pre),
 }
 _NLL_NO_REDUCTION, _NO_IGNORED_INDEX = 0, -100
+
+
+COLUMN_PAD = 64  # rows are padded to a multiple of this, so no column falls in a scalar tail
+
+
+@functools.lru_cache(maxsize=64)
+def columns_match_rows(classes: int) -> bool:
+    """Whether log-softmax over the columns of the transposed logits gives, on this machine,
+    the bits the row kernel gives, forward and backward, for ``classes`` classes.
+
+    The row kernel is slow for few classes (about 60 us for 400 rows of 10 on one core, against
+    15 us by columns): its per-row vector reduction barely fills a register. Where a row fits
+    in one vector register it sums in the column kernel's order with the same vectorized
+    ``exp``, and both give the same bits; where it does not (16 classes and up with AVX-512,
+    8 and up with AVX2), or where a column's length leaves a scalar tail, they differ in the
+    last bit. The first depends on the CPU and the PyTorch build, so it is measured here on a
+    probe of whole vectors (the columns are padded to whole vectors in use), and the row
+    kernel serves wherever the two differ."""
+    gen = torch.Generator().manual_seed(classes)
+    logits = torch.randn(64 * COLUMN_PAD, classes, generator=gen) * 4
+    grad = torch.randn(64 * COLUMN_PAD, classes, generator=gen)
+    rows = torch.log_softmax(logits, 1)
+    cols = torch.log_softmax(logits.t().contiguous(), 0)
+    back_rows = aten._log_softmax_backward_data(grad, rows, 1, rows.dtype)
+    back_cols = aten._log_softmax_backward_data(grad.t().contiguous(), cols, 0, cols.dtype)
+    return torch.equal(rows, cols.t()) and torch.equal(back_rows, back_cols.t())
+
+
+def _padded_columns(rows: torch.Tensor) -> torch.Tensor:
+    """(N, C) as a contiguous (C, N') with N' the next multiple of ``COLUMN_PAD``, zero-padded."""
+    n, c = rows.shape
+    columns = rows.new_zeros(c, -(-n // COLUMN_PAD) * COLUMN_PAD)
+    columns[:, :n].copy_(rows.t())
+    return columns
+
+
+def log_softmax_rows(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``log_softmax(logits, 1)`` for (N, C) logits, through the faster kernel where it gives
+    the same bits; then also the padded columns it was computed in, for the backward pass."""
+    if logits.device.type == "cpu" and columns_match_rows(logits.shape[1]):
+        columns = torch.log_softmax(_padded_columns(logits), 0)
+        return columns[:, :logits.shape[0]].t(), columns
+    return torch.log_softmax(logits, 1), None
+
+
+def log_softmax_rows_backward(grad: torch.Tensor, log_probs: torch.Tensor,
+                              columns: torch.Tensor | None) -> torch.Tensor:
+    """The backward pass of ``log_softmax_rows``, through the kernel its forward pass used."""
+    if columns is None:
+        return aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
+    by_columns = aten._log_softmax_backward_data(_padded_columns(grad), columns, 0,
+                                                 columns.dtype)
+    return by_columns[:, :grad.shape[0]].t().contiguous()
 
 
 def supports(model: StackedModel) -> bool:
@@ -87,11 +141,11 @@ class MLPBackprop:
         s, b, c = out.shape
         if self.task == "classification":
             y = y.expand(s, b) if y.dim() == 1 else y
-            log_probs = torch.log_softmax(out.reshape(s * b, c), 1)
+            log_probs, columns = log_softmax_rows(out.reshape(s * b, c))
             target = y.reshape(-1)
             loss, total_weight = aten.nll_loss_forward(log_probs, target, None,
                                                        _NLL_NO_REDUCTION, _NO_IGNORED_INDEX)
-            return loss.view(s, b), (log_probs, target, total_weight, out.shape)
+            return loss.view(s, b), (log_probs, columns, target, total_weight, out.shape)
         y = y.expand(out.shape) if y.dim() == 2 else y
         diff = out - y
         return (diff ** 2).mean(dim=-1), (diff,)
@@ -121,13 +175,12 @@ class MLPBackprop:
     def _loss_backward(self, tape: Tape, weights: torch.Tensor) -> torch.Tensor:
         """The gradient at the network's output, (S, B, C)."""
         if self.task == "classification":
-            log_probs, target, total_weight, shape = tape.loss_parts
+            log_probs, columns, target, total_weight, shape = tape.loss_parts
             s, b, c = shape
             per_example = weights.unsqueeze(1).expand(s, b).div(b)
             grad = aten.nll_loss_backward(per_example.reshape(s * b), log_probs, target, None,
                                           _NLL_NO_REDUCTION, _NO_IGNORED_INDEX, total_weight)
-            grad = aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
-            return grad.view(s, b, c)
+            return log_softmax_rows_backward(grad, log_probs, columns).view(s, b, c)
         (diff,) = tape.loss_parts
         s, b, c = diff.shape
         per_example = weights.unsqueeze(1).expand(s, b).div(b)

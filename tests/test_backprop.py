@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import harness.train as ht
-from harness.backprop import MLPBackprop, supports
+from harness.backprop import MLPBackprop, log_softmax_rows, log_softmax_rows_backward, supports
 from harness.config import ModelSpec
 from harness.models import build_model
 from harness.train import METRICS, loss_function, train_seeds
@@ -115,3 +115,18 @@ def test_whole_runs_equal_autograds_bit_for_bit(tiny_config, monkeypatch, data, 
     assert all(identical(f, s) for f, s in zip(fast, slow))
     if overrides.get("lr") == 1e3:
         assert all(r.diverged for r in fast)
+
+
+@pytest.mark.parametrize("rows", [1, 60, 400, 800, 1000])
+@pytest.mark.parametrize("classes", [2, 4, 10, 16, 100])
+def test_the_log_softmax_of_the_step_gives_the_row_kernels_bits(rows, classes):
+    """Whichever kernel serves (see ``columns_match_rows``), values and gradients are those of
+    ``log_softmax(x, 1)``, and for any number of rows (padding never leaks into them)."""
+    gen = torch.Generator().manual_seed(rows * classes)
+    logits = torch.randn(rows, classes, generator=gen) * 5
+    grad = torch.randn(rows, classes, generator=gen)
+    expected = torch.log_softmax(logits, 1)
+    got, columns = log_softmax_rows(logits)
+    assert torch.equal(got, expected)
+    expected_back = torch.ops.aten._log_softmax_backward_data(grad, expected, 1, torch.float32)
+    assert torch.equal(log_softmax_rows_backward(grad, got, columns), expected_back)
