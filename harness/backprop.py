@@ -69,22 +69,42 @@ def _padded_columns(rows: torch.Tensor) -> torch.Tensor:
 
 
 def log_softmax_rows(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """``log_softmax(logits, 1)`` for (N, C) logits, through the faster kernel where it gives
-    the same bits; then also the padded columns it was computed in, for the backward pass."""
+    """``log_softmax(logits, 1)`` for (N, C) logits, contiguous, through the faster kernel where
+    it gives the same bits; then also the padded columns it was computed in, for the backward
+    pass (``None`` where the row kernel served). Differentiable."""
     if logits.device.type == "cpu" and columns_match_rows(logits.shape[1]):
+        if torch.is_grad_enabled() and logits.requires_grad:
+            return _ColumnLogSoftmax.apply(logits), None
         columns = torch.log_softmax(_padded_columns(logits), 0)
-        return columns[:, :logits.shape[0]].t(), columns
+        return columns[:, :logits.shape[0]].t().contiguous(), columns
     return torch.log_softmax(logits, 1), None
 
 
 def log_softmax_rows_backward(grad: torch.Tensor, log_probs: torch.Tensor,
                               columns: torch.Tensor | None) -> torch.Tensor:
-    """The backward pass of ``log_softmax_rows``, through the kernel its forward pass used."""
+    """The backward pass of ``log_softmax_rows``, through the kernel its forward pass used:
+    contiguous, as the row kernel's (a reduction over a gradient of another layout would sum in
+    another order)."""
     if columns is None:
         return aten._log_softmax_backward_data(grad, log_probs, 1, log_probs.dtype)
     by_columns = aten._log_softmax_backward_data(_padded_columns(grad), columns, 0,
                                                  columns.dtype)
     return by_columns[:, :grad.shape[0]].t().contiguous()
+
+
+class _ColumnLogSoftmax(torch.autograd.Function):
+    """The column kernel inside autograd, with the gradient laid out as the row kernel's."""
+
+    @staticmethod
+    def forward(ctx, logits):
+        columns = torch.log_softmax(_padded_columns(logits), 0)
+        ctx.save_for_backward(columns)
+        return columns[:, :logits.shape[0]].t().contiguous()
+
+    @staticmethod
+    def backward(ctx, grad):
+        (columns,) = ctx.saved_tensors
+        return log_softmax_rows_backward(grad.contiguous(), None, columns)
 
 
 def supports(model: StackedModel) -> bool:

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+import harness.backprop as hb
 import harness.train as ht
 from harness.backprop import MLPBackprop, log_softmax_rows, log_softmax_rows_backward, supports
 from harness.config import ModelSpec
@@ -111,6 +112,7 @@ def test_whole_runs_equal_autograds_bit_for_bit(tiny_config, monkeypatch, data, 
     cfg = tiny_config(data, steps=40, eval_points=2, **overrides)
     fast = train_seeds(cfg, [5, 6])
     monkeypatch.setattr(ht, "supports", lambda model: False)
+    monkeypatch.setattr(hb, "columns_match_rows", lambda classes: False)
     slow = train_seeds(cfg, [5, 6])
     assert all(identical(f, s) for f, s in zip(fast, slow))
     if overrides.get("lr") == 1e3:
@@ -130,3 +132,28 @@ def test_the_log_softmax_of_the_step_gives_the_row_kernels_bits(rows, classes):
     assert torch.equal(got, expected)
     expected_back = torch.ops.aten._log_softmax_backward_data(grad, expected, 1, torch.float32)
     assert torch.equal(log_softmax_rows_backward(grad, got, columns), expected_back)
+
+
+@pytest.mark.parametrize("data, overrides", [
+    ("mnist1d", {"model.kind": "cnn", "model.width": 4, "model.depth": 2, "optimizer": "adam",
+                 "lr": 0.01}),
+    ("classes", {"model.depth": 2, "model.norm": "layer", "model.residual": True}),
+], ids=["cnn", "layernorm"])
+def test_autograd_runs_through_the_faster_log_softmax_are_unchanged(tiny_config, monkeypatch,
+                                                                   data, overrides):
+    """Models without a hand-written backward pass still get the faster kernel, inside
+    autograd, with the numbers of ``F.cross_entropy``."""
+    cfg = tiny_config(data, steps=30, eval_points=2, **overrides)
+    fast = train_seeds(cfg, [1, 2])
+    monkeypatch.setattr(hb, "columns_match_rows", lambda classes: False)
+    slow = train_seeds(cfg, [1, 2])
+    assert all(identical(f, s) for f, s in zip(fast, slow))
+
+
+def test_the_loss_is_cross_entropys_bit_for_bit():
+    gen = torch.Generator().manual_seed(3)
+    out = torch.randn(3, 50, 10, generator=gen)
+    y = torch.randint(0, 10, (3, 50), generator=gen)
+    expected = torch.nn.functional.cross_entropy(out.reshape(150, 10), y.reshape(-1),
+                                                 reduction="none").view(3, 50)
+    assert torch.equal(loss_function("classification")(out, y), expected)
