@@ -4,14 +4,15 @@ Entries are written atomically behind a checksum (``storage``); a read verifies 
 format, and that the entry's key, seed and config key are the ones asked for. Anything else (a
 flipped bit, a truncated or foreign file, a hand-edited entry) is removed and treated as absent, so
 it is recomputed, never returned. Training of a run is serialised by an advisory file lock, so
-parallel workers (pytest-xdist) that need the same run train it once; locks are striped over 256
-files, so they do not pile up. A store that fails (no space, read-only) is reported once and the
+parallel workers (pytest-xdist) that need the same run train it once; each lock file is removed
+by its holder, so they do not pile up. A store that fails (no space, read-only) is reported once and the
 cache stops writing; the result itself is kept by the caller.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import io
 from dataclasses import asdict
 from pathlib import Path
@@ -134,9 +135,19 @@ class RunCache:
     def locks(self, keys: Iterable[str]) -> Iterator[None]:
         """Exclusive across processes on this machine for every key while the block runs.
 
-        Keys share 256 lock files by their first two hex digits; each file is taken once, in
-        sorted order, so two processes never deadlock and one never waits on itself."""
+        One lock file per key, taken in sorted order (two processes never deadlock) and removed
+        by its holder before release, so lock files do not pile up. Locks shared between keys
+        (this cache once striped them over 256 files) serialised the worker processes: two
+        stacks of 30 runs almost always shared a stripe, so the second waited for the first to
+        finish training."""
         if self.root is None:
+            yield
+            return
+        lock_dir = self.root / "locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as stack:
+            for key in sorted(set(keys)):
+                stack.enter_context(_held(lock_dir / f"{key}.lock"))
             yield
             return
         lock_dir = self.root / "locks"
@@ -147,3 +158,25 @@ class RunCache:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
                 stack.callback(fcntl.flock, fh.fileno(), fcntl.LOCK_UN)
             yield
+
+
+@contextlib.contextmanager
+def _held(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``, removed while still held. A waiter that wakes on a file
+    its holder has removed finds the path gone or another file there, and tries again."""
+    while True:
+        fh = open(path, "a+")
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            if os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        fh.close()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()

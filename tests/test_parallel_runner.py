@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from harness.cache import RunCache
-from harness.runs import Runner, Sweep, _stacks
+from harness.runs import Runner, Sweep, _expected_cost, _stacks
 
 
 def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
@@ -42,9 +42,22 @@ def test_split_shares_runs_only_when_stacks_are_fewer_than_workers(tmp_path, tin
     assert runner._split(one) == [[(0, wide, "k1", 1), (1, wide, "k3", 3)], [(0, wide, "k2", 2)]]
     two = one + [[(2, wide, "k4", 4)]]
     assert runner._split(two) == two
-    narrow = [[(0, tiny_config(**{"model.width": 16}), "k1", 1),
-               (0, tiny_config(**{"model.width": 16}), "k2", 2)]]
-    assert runner._split(narrow) == narrow  # overhead-bound: one stack is faster
+    narrow = tiny_config(**{"model.width": 16})
+    assert runner._split([[(0, narrow, "k1", 1), (0, narrow, "k2", 2)]]) == [
+        [(0, narrow, "k1", 1)], [(0, narrow, "k2", 2)]]  # every core trains, at any width
+    alone = Runner(RunCache(None), torch.device("cpu"), master_seed=0, workers=1)
+    assert alone._split(one) == one
+
+
+def test_with_workers_even_a_single_task_trains_in_a_worker(tmp_path, tiny_config):
+    """Workers run single-threaded; this process keeps every thread, which slows the small
+    kernels of a narrow net, so it trains nothing itself."""
+    runner = Runner(RunCache(tmp_path), torch.device("cpu"), master_seed=0, workers=2)
+    try:
+        runner.run(Sweep.of(tiny_config(steps=5), seeds=1, namespace="single"))
+        assert runner.trained == 1 and runner._pool is not None
+    finally:
+        runner.close()
 
 
 def test_configs_that_share_shapes_are_stacked_and_others_are_not(tiny_config):
@@ -77,3 +90,13 @@ def test_paired_arms_share_their_seeds_and_other_arms_do_not(tiny_config):
     assert by_lr[0.05][0] != by_lr[0.1][0]  # lr is not paired
     with pytest.raises(ValueError, match="unknown config field 'augmentation' in paired"):
         Sweep.of(tiny_config(), seeds=2, namespace="pairs", paired=("augmentation",))
+
+
+def test_the_longest_tasks_start_first(tiny_config):
+    short = tiny_config(steps=10)
+    wide = tiny_config(steps=10, **{"model.width": 512})
+    long = tiny_config(steps=1000)
+    tasks = [[(0, short, "a", 1)], [(1, long, "b", 2)], [(2, wide, "c", 3)],
+             [(3, short, "d", 4), (3, short, "e", 5)]]
+    order = sorted(tasks, key=_expected_cost, reverse=True)
+    assert [t[0][2] for t in order] == ["b", "c", "d", "a"]

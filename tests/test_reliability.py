@@ -348,9 +348,47 @@ def test_lock_files_do_not_pile_up(tmp_path):
     keys = [f"{i:032x}" for i in range(0, 2 ** 20, 997)]
     with cache.locks(keys):
         pass
-    with cache.locks(["ab" * 16, "ab" + "c" * 30]):  # two keys, one stripe: no self-deadlock
-        pass
-    assert len(list((tmp_path / "locks").iterdir())) <= 256
+    with cache.locks(["ab" * 16, "ab" + "c" * 30, "ab" * 16]):  # a key twice: no self-deadlock
+        assert len(list((tmp_path / "locks").iterdir())) == 2
+    assert list((tmp_path / "locks").iterdir()) == []  # each holder removes its lock file
+
+
+def _hold(cache, keys, holding, release):
+    with cache.locks(keys):
+        holding.set()
+        release.wait(10)
+
+
+def test_disjoint_keys_lock_concurrently_and_a_shared_key_waits(tmp_path):
+    """Two workers' stacks share no run, so neither waits for the other (keys of one prefix
+    included); a run both need is trained by one at a time."""
+    import threading
+    cache = RunCache(tmp_path)
+    first = ["ab" + "0" * 30, "cd" + "0" * 30]
+    holding, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold, args=(cache, first, holding, release))
+    holder.start()
+    try:
+        assert holding.wait(10)
+        other_holding, other_release = threading.Event(), threading.Event()
+        other_release.set()
+        disjoint = threading.Thread(target=_hold, args=(
+            cache, ["ab" + "1" * 30, "cd" + "1" * 30], other_holding, other_release))
+        disjoint.start()
+        assert other_holding.wait(5), "disjoint keys waited for another holder"
+        disjoint.join(5)
+        shared_holding, shared_release = threading.Event(), threading.Event()
+        shared_release.set()
+        shared = threading.Thread(target=_hold, args=(
+            cache, ["ff" + "1" * 30, first[1]], shared_holding, shared_release))
+        shared.start()
+        assert not shared_holding.wait(0.5), "a key held elsewhere was taken twice"
+    finally:
+        release.set()
+        holder.join(10)
+    assert shared_holding.wait(10)  # taken once the holder released it
+    shared.join(10)
+    assert list((tmp_path / "locks").iterdir()) == []
 
 
 @pytest.mark.parametrize("umask, mode", [(0o002, 0o664), (0o077, 0o600)])
