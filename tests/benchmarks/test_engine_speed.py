@@ -121,8 +121,9 @@ def _complete() -> None:
 
 AT_THE_EDGE = pytest.mark.xfail(
     strict=False,
-    reason="measured 4.5-5.7x across runs on 2 cores: width 128 already spends 38 % of its "
-           "time at the matmul rate, so arithmetic, which both loops share, is what is left")
+    reason="measured 4.5-5.7x across runs on 2 cores before the hand-written backward pass, "
+           "6.3x in one run after it: width 128 spends about half its time at the matmul rate, "
+           "so arithmetic, which both loops share, is what is left")
 
 
 @pytest.mark.parametrize("width", [pytest.param(w, marks=AT_THE_EDGE) if w == 128 else w
@@ -135,9 +136,10 @@ def test_overhead_bound_widths_are_5x_the_naive_loop(width):
 
 SHAPE_LIMITED = pytest.mark.xfail(
     strict=False,
-    reason="measured 46-48 % at width 256: its per-seed GEMMs (100x256 @ 256x256 and the "
-           "batch-100 weight gradient) run at 60-68 GFLOP/s single-threaded, ~77 % of the "
-           "large-matmul rate, before the 40-wide input and 10-wide output layers")
+    reason="measured 46-48 % at width 256 before the hand-written backward pass (59 % in one "
+           "run after it): its per-seed GEMMs (100x256 @ 256x256 and the batch-100 weight "
+           "gradient) run at 60-68 GFLOP/s single-threaded, ~77 % of the large-matmul rate, "
+           "before the 40-wide input and 10-wide output layers")
 
 
 @pytest.mark.parametrize("width", [pytest.param(w, marks=SHAPE_LIMITED) if w == 256 else w
@@ -153,3 +155,33 @@ def test_the_whole_sweep_is_within_2x_of_the_flop_bound():
     ratio = (sum(TIMINGS[w]["harness"] for w in WIDTHS)
              / sum(TIMINGS[w]["bound"] for w in WIDTHS))
     assert ratio <= 2, f"sweep: {ratio:.2f}x the FLOP bound > 2x"
+
+
+BEHIND_THE_PEER = pytest.mark.xfail(
+    strict=False,
+    reason="measured 0.206 s against JAX's 0.102 s at width 16, 0.245 against 0.157 at 32, "
+           "0.330 against 0.328 at 64 (one run, 2 cores): an eager step is still about 50 "
+           "kernels (170 ATen calls with views), each paying its dispatch, where the peer "
+           "runs one compiled loop")
+
+
+def _peer_timed(width: int) -> dict[str, float]:
+    timing = TIMINGS[width]
+    if not {"harness", "jax_warm", "jax_cold"} <= timing.keys():
+        pytest.skip("needs the harness and the JAX peer timed in this run (the bench extra)")
+    return timing
+
+
+@pytest.mark.parametrize("width", [pytest.param(w, marks=BEHIND_THE_PEER)
+                                   for w in PEER_WIDTHS if w <= 64])
+def test_small_models_train_as_fast_as_the_compiled_peer_warm(width):
+    timing = _peer_timed(width)
+    assert timing["harness"] <= timing["jax_warm"], (
+        f"width {width}: harness {timing['harness']:.3f} s > JAX warm {timing['jax_warm']:.3f} s")
+
+
+@pytest.mark.parametrize("width", PEER_WIDTHS)
+def test_the_harness_beats_the_compiled_peer_once_its_compile_time_counts(width):
+    timing = _peer_timed(width)
+    assert timing["harness"] < timing["jax_cold"], (
+        f"width {width}: harness {timing['harness']:.3f} s >= JAX cold {timing['jax_cold']:.3f} s")
