@@ -35,13 +35,16 @@ def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
                                       torch.tensor(rb.curves[metric]), rtol=1e-4, atol=1e-5)
 
 
-def test_split_shares_runs_only_when_stacks_are_fewer_than_workers(tmp_path, tiny_config):
+def test_split_deals_out_stacks_larger_than_a_workers_fair_share(tmp_path, tiny_config):
     runner = Runner(RunCache(None), torch.device("cpu"), master_seed=0, workers=2)
     wide = tiny_config(**{"model.width": 256})
     one = [[(0, wide, "k1", 1), (0, wide, "k2", 2), (1, wide, "k3", 3)]]
     assert runner._split(one) == [[(0, wide, "k1", 1), (1, wide, "k3", 3)], [(0, wide, "k2", 2)]]
-    two = one + [[(2, wide, "k4", 4)]]
-    assert runner._split(two) == two
+    equal = [[(0, wide, "k1", 1)], [(1, wide, "k2", 2)]]
+    assert runner._split(equal) == equal  # one fair share each
+    unequal = one + [[(2, wide, "k4", 4)]]  # three runs beside one: the three are dealt out
+    assert runner._split(unequal) == [[(0, wide, "k1", 1), (1, wide, "k3", 3)],
+                                      [(0, wide, "k2", 2)], [(2, wide, "k4", 4)]]
     narrow = tiny_config(**{"model.width": 16})
     assert runner._split([[(0, narrow, "k1", 1), (0, narrow, "k2", 2)]]) == [
         [(0, narrow, "k1", 1)], [(0, narrow, "k2", 2)]]  # every core trains, at any width
