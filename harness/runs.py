@@ -372,7 +372,8 @@ STEP_OVERHEAD_MACS = 20e6  # a step's fixed cost (~0.4 ms), as multiply-adds at 
 
 def _expected_cost(runs: list[tuple]) -> float:
     """A task's cost, roughly: steps × (a fixed cost per step + the stack's multiply-adds per
-    step, from its width and depth). Only its order matters: the longest tasks start first, so
+    step, from its width and depth). Only ratios between tasks matter: a stack larger than a
+    worker's fair share is dealt out (``Runner._split``), and the longest tasks start first, so
     the last task to finish is a short one and no core idles through a long one."""
     config = runs[0][1]
     model = config.model

@@ -5,7 +5,9 @@ and configs that differ only in per-member values (``config.STACKABLE``: a learn
 momentum, an init scale, label noise, a spawn point). Data stays on the device and mini-batches
 are gathered by index, each run with its own data order. SGD, momentum and Adam act
 element-wise with per-member hyper-parameters, so one optimizer over the stacked tensors is
-exactly one optimizer per run.
+exactly one optimizer per run. MLPs without normalization take a hand-written backward pass
+(``backprop``) and keep a stack's parameters in one flat buffer; both give autograd's numbers
+bit for bit, and other models train through autograd.
 A seed whose loss turns NaN or infinite is recorded as diverged and masked out of the summed
 loss; the others train on. The loss is checked every
 ``DIVERGENCE_CHECK_EVERY`` steps and at every evaluation, so ``diverged_at`` is the first check
