@@ -8,9 +8,9 @@ gradients are therefore bit-for-bit autograd's, which a unit test checks for eve
 variant, so no cached result changes.
 
 Supported: MLPs of any depth and activation, with or without residual connections, without
-normalization, for classification (cross-entropy) and regression (squared error). Anything
-else (normalization, convolutions) returns ``None`` from ``tape_for`` and trains through
-autograd.
+normalization, for classification (cross-entropy) and regression (squared error). For anything
+else (normalization, convolutions) ``supports`` is false and the engine trains through autograd.
+The cross-entropy's log-softmax (``log_softmax_rows``) serves both paths.
 """
 from __future__ import annotations
 
