@@ -5,15 +5,15 @@ format, and that the entry's key, seed and config key are the ones asked for. An
 flipped bit, a truncated or foreign file, a hand-edited entry) is removed and treated as absent, so
 it is recomputed, never returned. Training of a run is serialised by an advisory file lock, so
 parallel workers (pytest-xdist) that need the same run train it once; each lock file is removed
-by its holder, so they do not pile up. A store that fails (no space, read-only) is reported once and the
-cache stops writing; the result itself is kept by the caller.
+by its holder, so they do not pile up. A store that fails (no space, read-only) is reported once
+and the cache stops writing; the result itself is kept by the caller.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import io
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -148,15 +148,6 @@ class RunCache:
         with contextlib.ExitStack() as stack:
             for key in sorted(set(keys)):
                 stack.enter_context(_held(lock_dir / f"{key}.lock"))
-            yield
-            return
-        lock_dir = self.root / "locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.ExitStack() as stack:
-            for stripe in sorted({key[:2] for key in keys}):
-                fh = stack.enter_context(open(lock_dir / f"{stripe}.lock", "a+"))
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-                stack.callback(fcntl.flock, fh.fileno(), fcntl.LOCK_UN)
             yield
 
 

@@ -9,6 +9,7 @@ limit the suite runs.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import time
@@ -54,14 +55,18 @@ def machine_peak_flops(n: int = RATE_MATRIX, pool=None, processes: int | None = 
     processes = processes or os.cpu_count() or 1
     if processes == 1 and pool is None:
         return together
-    if pool is None:
-        with mp.get_context("spawn").Pool(processes) as own:
-            return max(together, sum(own.map(single_thread_throughput, [n] * processes)))
-    return max(together, sum(pool.map(single_thread_throughput, [n] * processes)))
+    with contextlib.nullcontext(pool) if pool else mp.get_context("spawn").Pool(processes) as use:
+        apart = sum(use.map(single_thread_throughput, [n] * processes))
+    return max(together, apart)
+
+
+def flop_bound(flops: float, rate: float | None) -> float:
+    """Seconds ``flops`` take at ``rate`` (nan when no rate is known)."""
+    return flops / rate if rate else float("nan")
 
 
 def bound_ratio(wall_seconds: float, flops: float, rate: float | None) -> float:
     """Wall time over the FLOP bound (nan when nothing was computed or no rate is known)."""
     if not rate or flops <= 0:
         return float("nan")
-    return wall_seconds / (flops / rate)
+    return wall_seconds / flop_bound(flops, rate)

@@ -39,7 +39,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..compute import bound_ratio
+from ..compute import bound_ratio, flop_bound
 from ..stats import Evidence, holm
 
 SCHEMA = "deepclaims-results"
@@ -53,7 +53,7 @@ def compute_totals(records, rate: float | None) -> dict:
     flops = sum(r.compute.get("flops_trained", 0.0) for r in records)
     seconds = sum(r.seconds for r in records)
     return {"flops_trained": flops, "claims_seconds": seconds,
-            "flop_bound_s": flops / rate if rate else math.nan,
+            "flop_bound_s": flop_bound(flops, rate),
             "bound_ratio": bound_ratio(seconds, flops, rate)}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Iterable
 
-from ..compute import bound_ratio
+from ..compute import bound_ratio, flop_bound
 from ..stats import INCONCLUSIVE
 from .records import ClaimRecord, SessionRecord
 
@@ -98,7 +98,7 @@ def compute_rows(session: SessionRecord) -> tuple[list[list[str]], str]:
         if flops <= 0:
             continue
         rows.append([r.id, str(r.runs.get("trained", 0)), num(flops / 1e9), f"{r.seconds:.1f}",
-                     num(flops / rate if rate else math.nan),
+                     num(flop_bound(flops, rate)),
                      num(bound_ratio(r.seconds, flops, rate))])
     t = session.totals
     rows.append(["total", str(t["runs_trained"]), num(t["flops_trained"] / 1e9),
