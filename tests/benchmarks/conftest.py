@@ -53,16 +53,16 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def peer_summary(tr) -> None:
-    rows = [(w, t["harness"], t["jax_warm"], t["jax_cold"]) for w, t in sorted(TIMINGS.items())
-            if {"harness", "jax_warm", "jax_cold"} <= t.keys()]
+    rows = [(w, t["harness"], t["jax_warm"], t["jax_cold"], t.get("eager_floor", float("nan")))
+            for w, t in sorted(TIMINGS.items()) if {"harness", "jax_warm", "jax_cold"} <= t.keys()]
     if not rows:
         return
     tr.section("harness vs a jit-compiled JAX peer (same workload, same run)")
     tr.write_line(f"{'width':>6} {'harness s':>10} {'JAX warm s':>11} {'JAX cold s':>11} "
-                  f"{'warm/harness':>13} {'cold/harness':>13}")
-    for w, h, warm, cold in rows:
+                  f"{'warm/harness':>13} {'cold/harness':>13} {'eager floor s':>14}")
+    for w, h, warm, cold, floor in rows:
         tr.write_line(f"{w:>6} {h:>10.3f} {warm:>11.3f} {cold:>11.3f} {warm / h:>13.2f} "
-                      f"{cold / h:>13.2f}")
+                      f"{cold / h:>13.2f} {floor:>14.3f}")
 
 
 def suite_summary(tr) -> None:
