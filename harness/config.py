@@ -17,7 +17,7 @@ import numpy as np
 
 from .augment import check_augmentations
 
-MODEL_KINDS = ("mlp", "cnn")
+MODEL_KINDS = ("mlp", "cnn", "cnn2d")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu")
 NORMS = ("none", "layer")
 INITS = ("default", "he", "xavier", "zero")
@@ -125,8 +125,10 @@ class DataSpec:
 class ModelSpec:
     """A small declarative network description.
 
-    MLP: ``depth`` hidden layers of ``width`` units. CNN: ``depth`` 1-D conv layers of ``width``
-    channels (the first three stride 2, as in the MNIST-1D ConvBase), then a linear read-out.
+    MLP: ``depth`` hidden layers of ``width`` units (any input, flattened). CNN: ``depth`` 1-D
+    conv layers of ``width`` channels (the first three stride 2, as in the MNIST-1D ConvBase),
+    then a linear read-out, for signals (L,) or (C, L). CNN2D: the same with square
+    ``kernel_size`` × ``kernel_size`` 2-D convolutions, for images (C, H, W).
     ``residual`` adds skip connections around every layer whose input and output shapes agree.
     ``init_scale`` multiplies the initial weights (0 gives the symmetric all-zero start).
     """

@@ -3,7 +3,8 @@
 Every set is small enough to live on the device in full, so training indexes tensors instead of
 iterating a DataLoader. Nothing here touches the network: MNIST-1D is generated with
 ``mnist1d.data.make_dataset`` (never ``get_dataset``, which downloads), synthetic sets are drawn
-from a seeded generator, and torchvision sets are read only from a root the user names.
+from a seeded generator, and the image sets (MNIST, Fashion-MNIST, CIFAR-10) are read only from
+a root the user names, in torchvision's folder layout, by ``harness.images``.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import torch
 
 from .config import DataSpec
 from .features import FEATURE_SETS, standardized_features
+from .images import IMAGE_READER_VERSION, IMAGE_SETS, N_CLASSES, read_image_set
 from .seeding import derive_seed, numpy_rng
 from .storage import read_checked, remove, write_checked
 
@@ -202,46 +204,29 @@ def _polynomial(spec: DataSpec, store: Path | None = None):
             y[n:].astype(np.float32), "regression", 1)
 
 
-def _torchvision(name: str):
+def _image_set(name: str):
     def load(spec: DataSpec, store: Path | None = None):
         root = spec.option("root")
         if not root:
             raise ValueError(
                 f"data set {name!r} is read from a local folder: give options=(('root', PATH),)"
             )
-        return load_torchvision_arrays(name, Path(root), spec.n_train, spec.n_test)
+        return load_image_arrays(name, Path(root), spec.n_train, spec.n_test)
     return load
 
 
-TORCHVISION_SETS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
-
-
-def load_torchvision_arrays(name: str, root: Path, n_train: int, n_test: int):
-    """Read a torchvision data set from ``root`` without downloading; first n of each split."""
-    if name not in TORCHVISION_SETS:
-        raise ValueError(f"unknown torchvision set {name!r}; known: {', '.join(TORCHVISION_SETS)}")
-    if not root.is_dir():
-        raise FileNotFoundError(f"data root {str(root)!r} for {name!r} is not a folder")
-    import torchvision.datasets as tvd
-
-    cls = getattr(tvd, TORCHVISION_SETS[name])
-    try:
-        train, test = cls(str(root), train=True, download=False), cls(str(root), train=False,
-                                                                      download=False)
-    except RuntimeError as err:
-        raise FileNotFoundError(f"{name!r} not found under {str(root)!r}: {err}") from err
-
-    def arrays(ds, n):
-        x = np.asarray(ds.data)[:n]
-        y = np.asarray(ds.targets)[:n]
-        if len(x) < n:
-            raise ValueError(f"{name!r} under {str(root)!r} has {len(x)} samples, asked for {n}")
-        x = x.reshape(len(x), -1).astype(np.float32) / 255.0
-        return x, y.astype(np.int64)
-
-    x_tr, y_tr = arrays(train, n_train)
-    x_te, y_te = arrays(test, n_test)
-    return x_tr, y_tr, x_te, y_te, "classification", 10
+def load_image_arrays(name: str, root: Path, n_train: int, n_test: int):
+    """The first ``n_train`` / ``n_test`` images of each split of an image set under ``root``
+    (``harness.images``), as float32 in [0, 1] of shape (N, C, H, W): kept as images, so a
+    2-D CNN sees their geometry (an MLP flattens them itself)."""
+    splits = []
+    for split, n in (("train", n_train), ("test", n_test)):
+        images, labels = read_image_set(name, root, split)
+        if len(images) < n:
+            raise ValueError(f"{name!r} under {str(root)!r} has {len(images)} {split} samples, "
+                             f"asked for {n}")
+        splits += [images[:n].astype(np.float32) / 255.0, labels[:n]]
+    return (*splits, "classification", N_CLASSES)
 
 
 GENERATORS: dict[str, Callable] = {
@@ -249,7 +234,7 @@ GENERATORS: dict[str, Callable] = {
     "teacher_student": _teacher_student,
     "angles": _angles,
     "polynomial": _polynomial,
-    **{name: _torchvision(name) for name in TORCHVISION_SETS},
+    **{name: _image_set(name) for name in IMAGE_SETS},
 }
 
 
@@ -264,12 +249,13 @@ def _package_version(name: str) -> str:
 
 def generator_version(spec: DataSpec) -> str:
     """What made the data of ``spec`` besides the spec itself: the mnist1d package for MNIST-1D,
-    torchvision for the image sets, this harness for the synthetic sets. Part of every run key,
-    so an update that changes the data misses the cache."""
+    this harness's reader for the image sets (``IMAGE_READER_VERSION``), this harness for the
+    synthetic sets. Part of every run key, so an update that changes the data misses the
+    cache."""
     if spec.name == "mnist1d":
         return f"mnist1d {_package_version('mnist1d')}"
-    if spec.name in TORCHVISION_SETS:
-        return f"torchvision {_package_version('torchvision')}"
+    if spec.name in IMAGE_SETS:
+        return IMAGE_READER_VERSION
     return "harness synthetic"
 
 
@@ -291,12 +277,18 @@ def remove_the_signal(spec: DataSpec, x_tr, y_tr, x_te, y_te):
     """The negative controls of ``DataSpec.control``: 'shuffled_labels' permutes the labels of
     each split, so inputs say nothing about labels; 'shuffled_inputs' applies one fixed random
     permutation of input positions to every example (a CNN's locality is gone, an MLP does not
-    care)."""
+    care). An example of any shape is permuted as one flattened vector (for an image, every
+    channel value of every pixel) and keeps its shape; for a vector this is the permutation it
+    always had."""
     rng = numpy_rng(derive_seed(spec.seed, "control", spec.control))
     if spec.control == "shuffled_labels":
         return x_tr, rng.permutation(y_tr), x_te, rng.permutation(y_te)
-    order = rng.permutation(x_tr.shape[1])
-    return x_tr[:, order], y_tr, x_te[:, order], y_te
+    order = rng.permutation(math.prod(x_tr.shape[1:]))
+
+    def shuffled(x: np.ndarray) -> np.ndarray:
+        return x.reshape(len(x), -1)[:, order].reshape(x.shape)
+
+    return shuffled(x_tr), y_tr, shuffled(x_te), y_te
 
 
 def load_dataset(spec: DataSpec, device: str | torch.device = "cpu",

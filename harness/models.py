@@ -1,4 +1,4 @@
-"""MLP and 1-D CNN whose parameters carry a leading seed axis.
+"""MLP, 1-D CNN and 2-D CNN whose parameters carry a leading seed axis.
 
 Several seeds of one architecture train as a single computation: an MLP layer is one batched
 matmul over the seed axis, a conv layer one grouped convolution with a group per seed. Each seed
@@ -67,20 +67,39 @@ class StackedModel:
                 out.append((f"layer{i}.weight", (a, b), a, b))
                 out.append((f"layer{i}.bias", (1, b), a, b))
             return out
-        if len(self.input_shape) == 1:
-            channels, length = 1, self.input_shape[0]
-        else:
-            channels, length = self.input_shape
-        k = s.kernel_size
+        channels, grid = self._input_grid()
+        taps = (s.kernel_size,) * len(grid)
         for i in range(s.depth):
-            out.append((f"conv{i}.weight", (s.width, channels, k), channels * k, s.width * k))
-            out.append((f"conv{i}.bias", (s.width,), channels * k, s.width * k))
+            fan_in, fan_out = channels * math.prod(taps), s.width * math.prod(taps)
+            out.append((f"conv{i}.weight", (s.width, channels, *taps), fan_in, fan_out))
+            out.append((f"conv{i}.bias", (s.width,), fan_in, fan_out))
             channels = s.width
-            length = self._conv_length(length, i)
-        feat = channels * length
+        feat = channels * math.prod(self._conv_grids()[-1])
         out.append(("head.weight", (feat, self.n_outputs), feat, self.n_outputs))
         out.append(("head.bias", (1, self.n_outputs), feat, self.n_outputs))
         return out
+
+    def _input_grid(self) -> tuple[int, tuple[int, ...]]:
+        """(channels, spatial sizes) of one input: a 1-D CNN reads (L,) or (C, L), a 2-D CNN
+        (C, H, W)."""
+        shape, kind = self.input_shape, self.spec.kind
+        if kind == "cnn" and len(shape) in (1, 2):
+            return (1, shape) if len(shape) == 1 else (shape[0], shape[1:])
+        if kind == "cnn2d" and len(shape) == 3:
+            return shape[0], shape[1:]
+        wanted = "signals (L,) or (C, L)" if kind == "cnn" else "images (C, H, W)"
+        other = " (use 'cnn2d' for images)" if kind == "cnn" and len(shape) == 3 else ""
+        raise ValueError(f"model kind {kind!r} reads {wanted}; got inputs of shape "
+                         f"{shape}{other}")
+
+    def _conv_grids(self) -> list[tuple[int, ...]]:
+        """The spatial sizes after each conv layer (each axis strided alike)."""
+        grid = self._input_grid()[1]
+        grids = []
+        for i in range(self.spec.depth):
+            grid = tuple(self._conv_length(n, i) for n in grid)
+            grids.append(grid)
+        return grids
 
     def _conv_length(self, length: int, layer: int) -> int:
         k = self.spec.kernel_size
@@ -96,12 +115,10 @@ class StackedModel:
         if s.kind == "mlp":
             return 2 * sum(math.prod(shape) for name, shape, _, _ in self.shapes
                            if name.endswith("weight"))
-        length = self.input_shape[-1]
         total = 0
-        for i in range(s.depth):
-            length = self._conv_length(length, i)
+        for i, grid in enumerate(self._conv_grids()):
             _, shape, _, _ = self.shapes[2 * i]
-            total += 2 * math.prod(shape) * length
+            total += 2 * math.prod(shape) * math.prod(grid)
         return total + 2 * math.prod(self.shapes[-2][1])
 
     # -- symmetry --------------------------------------------------------------------------
@@ -109,8 +126,9 @@ class StackedModel:
         """Which axes each hidden-unit permutation acts on (per-run tensors, no seed axis).
 
         MLP: layer i's output units (its weight's columns and bias) and layer i+1's input rows.
-        CNN: conv i's output channels and conv i+1's input channels; the last conv's channels
-        reach the head flattened with their length, so they move in blocks of that length.
+        CNN (1-D or 2-D): conv i's output channels and conv i+1's input channels; the last
+        conv's channels reach the head flattened with their positions (L', or H'·W'), so they
+        move in blocks of that many rows.
         A residual connection adds a layer's output to its input, so the units on both sides
         of it share one permutation. The per-example normalization (no learned or running
         statistics) commutes with any permutation.
@@ -124,11 +142,10 @@ class StackedModel:
             joined = [s.residual and i > 0 for i in range(s.depth)]
             names = [f"P{i}" for i in range(s.depth)]
         else:
-            length = self.input_shape[-1]
+            positions = math.prod(self._conv_grids()[-1])
             for i in range(s.depth):
-                length = self._conv_length(length, i)
                 reader = (Axis(f"conv{i + 1}.weight", 1) if i + 1 < s.depth
-                          else Axis("head.weight", 0, block=length))
+                          else Axis("head.weight", 0, block=positions))
                 axes.append([Axis(f"conv{i}.weight", 0), Axis(f"conv{i}.bias", 0), reader])
             joined = [s.residual and i >= CNN_STRIDED_LAYERS and i > 0 for i in range(s.depth)]
             names = [f"C{i}" for i in range(s.depth)]
@@ -204,13 +221,14 @@ class StackedModel:
         if in_dims == 1:
             x = x.unsqueeze(2)  # (S, B, 1, L)
         batch = x.shape[1]
-        h = x.transpose(0, 1).reshape(batch, -1, x.shape[-1])  # (B, S*C, L)
+        h = x.transpose(0, 1).reshape(batch, -1, *x.shape[3:])  # (B, S*C, L) or (B, S*C, H, W)
+        conv = F.conv2d if s.kind == "cnn2d" else F.conv1d
         k = s.kernel_size
         for i in range(s.depth):
             w, b = params[f"conv{i}.weight"], params[f"conv{i}.bias"]
             stride = 2 if i < CNN_STRIDED_LAYERS else 1
-            z = F.conv1d(h, w.reshape(-1, *w.shape[2:]), b.reshape(-1), stride=stride,
-                         padding=k // 2, groups=n_seeds)
+            z = conv(h, w.reshape(-1, *w.shape[2:]), b.reshape(-1), stride=stride,
+                     padding=k // 2, groups=n_seeds)
             if s.norm != "none":
                 z4 = z.reshape(batch, n_seeds, s.width, -1)
                 z = self._normalize(z4, (2, 3)).reshape(z.shape)
@@ -218,7 +236,7 @@ class StackedModel:
             h = h + z if (s.residual and stride == 1 and h.shape == z.shape) else z
             if hidden is not None:
                 hidden.append(h.reshape(batch, n_seeds, -1).transpose(0, 1))
-        feats = h.reshape(batch, n_seeds, -1).transpose(0, 1)  # (S, B, C*L')
+        feats = h.reshape(batch, n_seeds, -1).transpose(0, 1)  # (S, B, C*L') or (S, B, C*H'*W')
         return torch.baddbmm(params["head.bias"], feats, params["head.weight"])
 
 

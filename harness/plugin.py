@@ -23,6 +23,7 @@ import torch
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
 from .config import TrainConfig
+from .executors import EXECUTORS, Executor, make_executor
 from .measure import Measurements
 from .reporting.benchmarks import read_benchmarks
 from .reporting.compare import Comparison, compare, comparison_lines
@@ -62,6 +63,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claims-workers", type=_workers, default="auto", metavar="N|auto",
                     help="processes that train missing runs in parallel (default: auto = one "
                          "per CPU core, 1 under pytest-xdist or on cuda)")
+    group.addoption("--claims-executor", choices=EXECUTORS, default="local",
+                    help="where missing runs train: local (this machine's processes) or ray "
+                         "(a Ray cluster; needs the ray extra) (default: local)")
+    group.addoption("--claims-ray-address", default=None, metavar="ADDRESS",
+                    help="the Ray cluster to use with --claims-executor ray (default: "
+                         "$RAY_ADDRESS, else a Ray instance started on this machine)")
     group.addoption("--claims-list", action="store_true", default=False,
                     help="print the claim catalog (id, section, expected verdict, statement) "
                          "and exit")
@@ -110,6 +117,20 @@ def _auto_workers(config: pytest.Config, device) -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def _executor(config: pytest.Config, device) -> Executor:
+    name = config.getoption("claims_executor")
+    address = config.getoption("claims_ray_address") or os.environ.get("RAY_ADDRESS")
+    if name == "ray" and hasattr(config, "workerinput") and not address:
+        raise pytest.UsageError("--claims-executor ray under pytest-xdist needs a running "
+                                "cluster (ray start --head) named by --claims-ray-address or "
+                                "RAY_ADDRESS: each worker would otherwise start its own")
+    try:
+        return make_executor(name, workers=_auto_workers(config, device), address=address,
+                             device=str(device))
+    except RuntimeError as err:
+        raise pytest.UsageError(f"--claims-executor {name}: {err}") from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(spec): the executable form of a catalog statement")
     if config.getoption("claims_list") and hasattr(config.option, "dist"):
@@ -133,7 +154,7 @@ def pytest_configure(config: pytest.Config) -> None:
             RunCache(root).remove_stale_temporaries()
     config.stash[RUNNER] = Runner(
         cache=RunCache(root), device=device, master_seed=config.getoption("claims_seed"),
-        data_store=root / "data" if root else None, workers=_auto_workers(config, device),
+        data_store=root / "data" if root else None, executor=_executor(config, device),
     )
     config.stash[SESSION] = ClaimSession()
     config.stash[OUTCOME] = {}

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing as mp
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -21,11 +19,12 @@ import torch
 
 from . import __version__
 from .cache import RunCache
-from .compute import SESSION_RATE_MATRIX, machine_peak_flops
 from .config import TrainConfig, get_path, set_path, stable_hash, stack_key
-from .seeding import derive_seed
 from .data import generator_version
-from .train import Member, RunResult, device_model, train_stack
+from .executors import Executor, local_executor
+from .seeding import derive_seed
+from .tasks import TaskOutcome, TrainingTask, stack_cost, train_task
+from .train import RunResult, device_model
 
 
 class CacheWriteWarning(UserWarning):
@@ -162,58 +161,12 @@ def run_key(config: TrainConfig, seed: int, device: torch.device) -> str:
 
 
 @dataclass
-class TaskOutcome:
-    """What one training task hands back: every run's result in key order, how many it
-    trained, and the storage failure it met, if any (the results are whole regardless)."""
-
-    results: list[RunResult]
-    trained: int
-    write_failure: str | None = None
-    trained_flops: float = 0.0
-    trained_seconds: float = 0.0
-
-
-def _train_task(configs: list[TrainConfig], seeds: list[int], keys: list[str], device: str,
-                cache_root: Path | None, data_store: Path | None, writable: bool = True
-                ) -> TaskOutcome:
-    """Train the runs among ``keys`` that nobody has stored yet, holding their locks; the
-    runs (``configs[i]``, ``seeds[i]``) share every shape and train in one stack.
-
-    Module-level so a worker process can run it. Locks are taken in sorted order, so parallel
-    processes never train the same run twice and never deadlock. A failed store (no space) does
-    not throw the training away: the results come back with the failure named.
-    """
-    cache = RunCache(cache_root, writable=writable)
-    config_keys = [stable_hash(c) for c in configs]
-    with cache.locks(keys):
-        found = {k: cache.load(k, seed=s, config_key=ck)
-                 for k, s, ck in zip(keys, seeds, config_keys)}
-        todo = [i for i, k in enumerate(keys) if found[k] is None]
-        if todo:
-            fresh = train_stack([Member(configs[i], seeds[i]) for i in todo],
-                                torch.device(device), config_keys=[config_keys[i] for i in todo],
-                                data_store=data_store)
-            for i, result in zip(todo, fresh):
-                cache.store(keys[i], result)
-                found[keys[i]] = result
-    fresh_runs = [found[keys[i]] for i in todo]
-    return TaskOutcome([found[k] for k in keys], len(todo), cache.write_failure,
-                       trained_flops=float(sum(r.meta.get("flops", 0) for r in fresh_runs)),
-                       trained_seconds=sum(r.seconds for r in fresh_runs))
-
-
-def _worker_init() -> None:
-    torch.set_num_threads(1)
-
-
-@dataclass
 class Runner:
     """Turns sweeps into result tables, training only what the cache lacks.
 
-    With ``workers`` > 1, missing runs train in that many single-threaded worker processes: at
-    these model sizes one thread per core in separate processes outruns two threads on one
-    stack, whose per-op overhead does not shrink with threads. Seeds of one config are split
-    across workers when there are fewer configs than workers.
+    The runner plans: which missing runs stack together, which stacks are dealt out, which
+    start first. The ``executor`` (``harness.executors``) runs the plan: by default in this
+    process, or with ``workers`` > 1 in that many single-threaded local processes.
     """
 
     cache: RunCache
@@ -228,7 +181,12 @@ class Runner:
     write_failure: str | None = None
     _memory: dict[str, RunResult] = field(default_factory=dict, repr=False)
     _weights: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict, repr=False)
-    _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
+    executor: Executor | None = None
+
+    def __post_init__(self) -> None:
+        if self.executor is None:
+            self.executor = local_executor(self.workers)
+        self.workers = self.executor.slots
 
     def seeds_for(self, sweep: Sweep, config: TrainConfig) -> list[int]:
         """A spawned child shares the seeds of its parent's config (``TrainConfig.lineage``),
@@ -246,15 +204,11 @@ class Runner:
         self._weights.clear()
 
     def peak_flops(self) -> float:
-        """This machine's float32 matmul peak as the runner can use it: this process with
-        every thread, or its worker processes (already started) at one thread each."""
-        return machine_peak_flops(SESSION_RATE_MATRIX, pool=self._pool,
-                                  processes=self.workers if self._pool else 1)
+        """This machine's float32 matmul peak as the executor can use it."""
+        return self.executor.peak_flops()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        self.executor.close()
 
     def run(self, sweep: Sweep, progress: Callable[[str, int, int], None] | None = None
             ) -> ResultTable:
@@ -321,8 +275,7 @@ class Runner:
         params = self.cache.load_params(key)
         if params is None:
             self.cache.forget(key)
-            outcome = _train_task([point.config], [result.seed], [key], str(self.device),
-                                  self.cache.root, self.data_store, self.write_failure is None)
+            outcome = train_task(self._task([(0, point.config, key, result.seed)]))
             self.trained += outcome.trained
             self.trained_flops += outcome.trained_flops
             self.trained_seconds += outcome.trained_seconds
@@ -348,38 +301,22 @@ class Runner:
             out += [runs[j::shares] for j in range(shares)]
         return out
 
-    def _execute(self, tasks: list[list[tuple]]) -> Iterator[tuple[list[tuple], TaskOutcome]]:
-        """(the task's runs, what ``_train_task`` returned) per task, as tasks finish."""
-        jobs = [(runs, ([c for _, c, _, _ in runs], [s for *_, s in runs],
-                        [k for _, _, k, _ in runs], str(self.device), self.cache.root,
-                        self.data_store, self.write_failure is None))
-                for runs in tasks]
-        if self.workers <= 1:
-            for runs, args in jobs:
-                yield runs, _train_task(*args)
-            return
-        jobs.sort(key=lambda job: _expected_cost(job[0]), reverse=True)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_worker_init)
-        futures = {self._pool.submit(_train_task, *args): runs for runs, args in jobs}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    def _task(self, runs: list[tuple]) -> TrainingTask:
+        return TrainingTask(tuple(c for _, c, _, _ in runs), tuple(s for *_, s in runs),
+                            tuple(k for _, _, k, _ in runs), str(self.device), self.cache.root,
+                            self.data_store, self.write_failure is None)
 
-
-STEP_OVERHEAD_MACS = 20e6  # a step's fixed cost (~0.4 ms), as multiply-adds at ~45 GMAC/s
+    def _execute(self, plan: list[list[tuple]]) -> Iterator[tuple[list[tuple], TaskOutcome]]:
+        """(the task's runs, its outcome) per task, as tasks finish. With more than one slot the
+        longest start first; with one, tasks run in the order the sweep declares them."""
+        if self.workers > 1:
+            plan = sorted(plan, key=_expected_cost, reverse=True)
+        for i, outcome in self.executor.map([self._task(runs) for runs in plan]):
+            yield plan[i], outcome
 
 
 def _expected_cost(runs: list[tuple]) -> float:
-    """A task's cost, roughly: steps × (a fixed cost per step + the stack's multiply-adds per
-    step, from its width and depth). Only ratios between tasks matter: a stack larger than a
-    worker's fair share is dealt out (``Runner._split``), and the longest tasks start first, so
-    the last task to finish is a short one and no core idles through a long one."""
-    config = runs[0][1]
-    model = config.model
-    per_example = model.width * (model.width * max(model.depth - 1, 0) + 100) * (
-        model.kernel_size * 10 if model.kind == "cnn" else 1)
-    return config.steps * (STEP_OVERHEAD_MACS + len(runs) * config.batch_size * per_example)
+    return stack_cost(runs[0][1], len(runs))
 
 
 def _stacks(missing: list[tuple[int, TrainConfig, str, int]]) -> list[list[tuple]]:

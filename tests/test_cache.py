@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import harness.runs as hr
+import harness.tasks as ht
 from harness.cache import RunCache
 from harness.config import DataSpec, ModelSpec, TrainConfig, stable_hash
 from harness.runs import ResultTable, Runner, Sweep, run_key
@@ -39,13 +40,13 @@ def pt_files(root: Path) -> list[Path]:
 def count_training(monkeypatch) -> list[int]:
     """Replace the runner's training function by a counting wrapper; returns the call log."""
     calls: list[int] = []
-    real = hr.train_stack
+    real = ht.train_stack
 
     def counted(members, *args, **kwargs):
         calls.append(len(members))
         return real(members, *args, **kwargs)
 
-    monkeypatch.setattr(hr, "train_stack", counted)
+    monkeypatch.setattr(ht, "train_stack", counted)
     return calls
 
 
@@ -78,7 +79,7 @@ def test_a_second_run_of_a_sweep_trains_nothing(tmp_path, tiny_sweep, monkeypatc
     def no_training(*args, **kwargs):
         raise AssertionError("train_stack called for a cached run")
 
-    monkeypatch.setattr(hr, "train_stack", no_training)
+    monkeypatch.setattr(ht, "train_stack", no_training)
     second_runner = runner_on(tmp_path)  # a new session, same cache
     second = second_runner.run(tiny_sweep)
     assert (second_runner.trained, second_runner.reused) == (0, 4)
@@ -332,7 +333,7 @@ def _slow_fake_training(members, device, config_keys=None, **kwargs):
 
 
 def _race_worker(root: str, barrier, results) -> None:
-    hr.train_stack = _slow_fake_training  # this process only
+    ht.train_stack = _slow_fake_training  # this process only
     runner = runner_on(root)
     barrier.wait(timeout=60)  # both processes start the sweep at the same moment
     table = runner.run(RACE_SWEEP)

@@ -1,12 +1,10 @@
-"""Data sets: shapes, determinism, the canonical MNIST-1D split, label corruption, no network,
-and torchvision sets read from a local folder."""
+"""Data sets: shapes, determinism, the canonical MNIST-1D split, label corruption, no network.
+The image sets read from a local folder are tested in ``test_images.py``."""
 from __future__ import annotations
 
 import io
 import socket
-import struct
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -240,86 +238,6 @@ def test_a_corrupt_stored_mnist1d_file_is_regenerated(tmp_path):
     with np.load(io.BytesIO(read_checked(path))) as saved:  # rewritten whole
         assert saved["x"].shape == (300, 40)
     hd._mnist1d_arrays.cache_clear()
-
-
-# --- torchvision sets from a local folder --------------------------------------------------
-
-def _write_idx(path: Path, array: np.ndarray) -> None:
-    """The raw IDX format of MNIST: a magic of two zero bytes, the type code (0x08 = ubyte)
-    and the number of dimensions, then each dimension as a big-endian int32, then the data."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
-    path.write_bytes(header + array.tobytes())
-
-
-def _fake_mnist(root: Path, n_train: int = 20, n_test: int = 10) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(0)
-    raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    arrays = {
-        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28)),
-        "train-labels-idx1-ubyte": rng.integers(0, 10, n_train),
-        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28)),
-        "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test),
-    }
-    for name, array in arrays.items():
-        _write_idx(raw / name, array)
-    return arrays
-
-
-def test_torchvision_mnist_is_read_from_a_local_root(tmp_path, monkeypatch):
-    monkeypatch.setattr(socket, "create_connection",
-                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("network")))
-    arrays = _fake_mnist(tmp_path)
-    d = load_dataset(DataSpec(name="mnist", n_train=20, n_test=10,
-                              options=(("root", str(tmp_path)),)))
-    assert d.x_train.shape == (20, 784) and d.x_test.shape == (10, 784)
-    assert d.x_train.dtype == torch.float32 and d.y_train.dtype == torch.int64
-    assert (d.task, d.n_outputs) == ("classification", 10)
-    expected_x = arrays["train-images-idx3-ubyte"].reshape(20, -1) / 255.0
-    np.testing.assert_allclose(d.x_train.numpy(), expected_x, rtol=1e-6)
-    np.testing.assert_allclose(d.x_test.numpy(),
-                               arrays["t10k-images-idx3-ubyte"].reshape(10, -1) / 255.0,
-                               rtol=1e-6)
-    assert d.y_train.tolist() == arrays["train-labels-idx1-ubyte"].tolist()
-    assert d.y_test.tolist() == arrays["t10k-labels-idx1-ubyte"].tolist()
-    assert float(d.x_train.min()) >= 0.0 and float(d.x_train.max()) <= 1.0
-
-
-def test_torchvision_takes_the_first_n_of_each_split(tmp_path):
-    arrays = _fake_mnist(tmp_path)
-    d = load_dataset(DataSpec(name="mnist", n_train=7, n_test=3,
-                              options=(("root", str(tmp_path)),)))
-    assert d.y_train.tolist() == arrays["train-labels-idx1-ubyte"][:7].tolist()
-    assert d.y_test.tolist() == arrays["t10k-labels-idx1-ubyte"][:3].tolist()
-
-
-def test_torchvision_asking_for_more_samples_than_stored_is_an_error(tmp_path):
-    _fake_mnist(tmp_path)
-    with pytest.raises(ValueError, match="20 samples, asked for 21"):
-        load_dataset(DataSpec(name="mnist", n_train=21, n_test=10,
-                              options=(("root", str(tmp_path)),)))
-
-
-def test_torchvision_without_a_root_says_how_to_give_one():
-    with pytest.raises(ValueError, match="root"):
-        load_dataset(DataSpec(name="mnist", n_train=20, n_test=10))
-
-
-def test_torchvision_missing_root_is_a_clear_error(tmp_path):
-    missing = tmp_path / "nowhere"
-    with pytest.raises(FileNotFoundError) as err:
-        load_dataset(DataSpec(name="mnist", n_train=20, n_test=10,
-                              options=(("root", str(missing)),)))
-    assert str(missing) in str(err.value) and "mnist" in str(err.value)
-    assert not missing.exists()  # nothing was created (or downloaded) there
-
-
-def test_torchvision_root_without_the_files_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError) as err:
-        load_dataset(DataSpec(name="fashion_mnist", n_train=20, n_test=10,
-                              options=(("root", str(tmp_path)),)))
-    assert "fashion_mnist" in str(err.value) and str(tmp_path) in str(err.value)
 
 
 def test_changing_a_loaded_tensor_in_place_does_not_change_the_next_load():

@@ -159,8 +159,8 @@ def test_weights_come_from_the_cache_without_retraining_and_leave_the_key_alone(
     point = first.run(sweep).only()
     trained_params = first.weights(point, 1)
     fresh = Runner(RunCache(tmp_path), CPU, master_seed=0)
-    import harness.runs as runs_module
-    monkeypatch.setattr(runs_module, "train_stack", lambda *a, **k: pytest.fail("retrained"))
+    import harness.tasks as tasks_module
+    monkeypatch.setattr(tasks_module, "train_stack", lambda *a, **k: pytest.fail("retrained"))
     again = fresh.run(sweep).only()
     assert again.keys == point.keys and fresh.trained == 0
     loaded = fresh.weights(again, 1)

@@ -128,15 +128,17 @@ def test_cnn_accepts_channelled_inputs():
     assert model.forward(params, torch.randn(2, 7, 3, 16)).shape == (2, 7, 5)
 
 
-def test_mlp_flattens_multi_dimensional_inputs():
+@pytest.mark.parametrize("shape", [(2, 3), (3, 4, 5)], ids=["grid", "image"])
+def test_mlp_flattens_multi_dimensional_inputs(shape):
     spec = ModelSpec(kind="mlp", width=8, depth=1)
-    grid, params = init(spec, (2, 3), 4, seeds=(0, 1))
-    flat = build_model(spec, (6,), 4)
+    grid, params = init(spec, shape, 4, seeds=(0, 1))
+    n = math.prod(shape)
+    flat = build_model(spec, (n,), 4)
     assert grid.n_params() == flat.n_params()
-    x = torch.randn(5, 2, 3)
-    torch.testing.assert_close(grid.forward(params, x), flat.forward(params, x.reshape(5, 6)))
-    torch.testing.assert_close(grid.forward(params, x.expand(2, 5, 2, 3)),
-                               flat.forward(params, x.reshape(5, 6)))
+    x = torch.randn(5, *shape)
+    torch.testing.assert_close(grid.forward(params, x), flat.forward(params, x.reshape(5, n)))
+    torch.testing.assert_close(grid.forward(params, x.expand(2, 5, *shape)),
+                               flat.forward(params, x.reshape(5, n)))
 
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])

@@ -58,7 +58,7 @@ def test_with_workers_even_a_single_task_trains_in_a_worker(tmp_path, tiny_confi
     runner = Runner(RunCache(tmp_path), torch.device("cpu"), master_seed=0, workers=2)
     try:
         runner.run(Sweep.of(tiny_config(steps=5), seeds=1, namespace="single"))
-        assert runner.trained == 1 and runner._pool is not None
+        assert runner.trained == 1 and runner.executor.started
     finally:
         runner.close()
 

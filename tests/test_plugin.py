@@ -167,6 +167,7 @@ def test_claims_list_prints_the_catalog_and_runs_nothing(pytester):
     ("--claims-budget", "huge", ["quick", "standard", "full"]),
     ("--claims-device", "tpu", ["auto", "cpu", "cuda"]),
     ("--claims-seed", "abc", ["int"]),
+    ("--claims-executor", "slurm", ["local", "ray"]),
 ])
 def test_bad_option_values_are_usage_errors(pytester, option, value, allowed):
     project(pytester, test_one='''
@@ -604,6 +605,53 @@ def test_verdicts_survive_xdist(pytester):
         "Z2-refuted": ("refuted (reversed)", "xfailed", "-0.04 [-0.06, -0.01]", "3"),
     }
     assert cached_runs(cache) == 2  # the worker trained into the shared cache
+
+
+EXECUTOR_CLAIM = '''
+    import numpy as np
+
+    @claim("E1-where", section="S", quote="q", statement="Where runs train changes nothing.")
+    def test_where(sweep, decide):
+        table = sweep(TINY, seeds=3, grid={"model.width": [2, 4]})
+        wide, narrow = table.metric("train_loss")[1], table.metric("train_loss")[0]
+        difference = float(np.mean(narrow - wide))
+        print("difference", repr(difference))
+        decide(evidence("supported", estimate=difference, lo=difference - 0.01,
+                        hi=difference + 0.01, n_seeds=3))
+'''
+
+
+@pytest.mark.slow
+def test_the_ray_executor_decides_as_local_execution_does(pytester):
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    project(pytester, test_where=EXECUTOR_CLAIM)
+    outcomes = {}
+    for executor in ("local", "ray"):
+        cache = pytester.path / executor
+        result = pytester.runpytest_subprocess("-s", "--claims-executor", executor,
+                                               "--claims-cache-dir", str(cache), timeout=180)
+        result.assert_outcomes(passed=1)
+        difference = [line for line in result.outlines if line.startswith("difference ")]
+        _, rows = verdict_table(result.outlines)
+        outcomes[executor] = (difference, rows["E1-where"]["verdict"],
+                              rows["E1-where"]["estimate [CI]"], runs_counts(result.outlines),
+                              sorted(p.name for p in (cache / "runs").glob("*/*.pt")))
+    assert outcomes["local"][0], "the claim printed no statistic"
+    assert outcomes["ray"] == outcomes["local"]  # the statistic to the last digit, same keys
+    assert outcomes["ray"][3] == (6, 0)
+
+
+def test_ray_under_xdist_without_a_cluster_is_a_usage_error(pytester, monkeypatch):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    project(pytester, test_one='''
+        @claim("A1-one", section="S", quote="q", statement="s")
+        def test_one(decide):
+            decide(evidence("supported"))
+    ''')
+    result = pytester.runpytest_subprocess("-n", "1", "--claims-executor", "ray",
+                                           "--claims-no-cache", timeout=120)
+    assert result.ret != 0
+    assert "needs a running cluster" in result.stdout.str() + result.stderr.str()
 
 
 def test_runs_trained_counts_workers_under_xdist(pytester):
