@@ -57,6 +57,11 @@ IMAGE_SETS: dict[str, ImageLayout] = {
 }
 
 
+def image_sets_under(root: Path) -> list[str]:
+    """The sets whose folder exists under ``root`` (their files are checked when read)."""
+    return [name for name, layout in IMAGE_SETS.items() if (root / layout.folder).is_dir()]
+
+
 def read_image_set(name: str, root: str | Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Every image of ``split`` ('train' or 'test') of set ``name`` under ``root``: images
     uint8 (N, C, H, W) and labels int64 (N,), in the files' order. Nothing is downloaded."""

@@ -24,6 +24,7 @@ from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
 from .config import TrainConfig
 from .executors import EXECUTORS, Executor, make_executor
+from .images import IMAGE_SETS, image_sets_under
 from .measure import Measurements
 from .reporting.benchmarks import read_benchmarks
 from .reporting.compare import Comparison, compare, comparison_lines
@@ -69,6 +70,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claims-ray-address", default=None, metavar="ADDRESS",
                     help="the Ray cluster to use with --claims-executor ray (default: "
                          "$RAY_ADDRESS, else a Ray instance started on this machine)")
+    group.addoption("--claims-data-root", default=None, metavar="PATH",
+                    help="a folder holding MNIST, Fashion-MNIST or CIFAR-10 in torchvision's "
+                         "layout: the claims that make sense on images also run on those sets "
+                         "(default: none; nothing is ever downloaded)")
     group.addoption("--claims-list", action="store_true", default=False,
                     help="print the claim catalog (id, section, expected verdict, statement) "
                          "and exit")
@@ -160,6 +165,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OUTCOME] = {}
     if not hasattr(config, "workerinput"):
         _check_output_options(config)
+        _check_data_root(config)
+
+
+def _check_data_root(config: pytest.Config) -> None:
+    """A named data root must be a folder holding at least one image set, else a usage error
+    naming the path and the files each set needs."""
+    value = config.getoption("claims_data_root")
+    if value is None:
+        return
+    root = Path(value)
+    wanted = "; ".join(f"{name}: {layout.folder}/{{{', '.join(layout.all_files())}}}"
+                       for name, layout in IMAGE_SETS.items())
+    if not root.is_dir():
+        raise pytest.UsageError(f"--claims-data-root {str(root)!r} is not a folder; it should "
+                                f"hold one or more of {wanted}")
+    if not image_sets_under(root):
+        raise pytest.UsageError(f"--claims-data-root {str(root)!r} holds none of the image "
+                                f"sets; expected one or more of {wanted}")
 
 
 def _storage(config: pytest.Config) -> Path:
@@ -260,6 +283,14 @@ def claim_info(request: pytest.FixtureRequest) -> ClaimSpec:
 @pytest.fixture(scope="session")
 def budget(pytestconfig: pytest.Config) -> Budget:
     return Budget(pytestconfig.getoption("claims_budget"))
+
+
+@pytest.fixture(scope="session")
+def data_root(pytestconfig: pytest.Config) -> Path | None:
+    """The folder named by ``--claims-data-root`` (image sets in torchvision's layout), or
+    None."""
+    value = pytestconfig.getoption("claims_data_root")
+    return Path(value) if value else None
 
 
 @pytest.fixture(scope="session")

@@ -518,6 +518,29 @@ def test_architecture_claim_can_be_supported():
     assert known.the_right_inductive_bias_wins(mlp, cnn).verdict == SUPPORTED
 
 
+def test_architecture_on_images_is_not_supported_when_the_cnn_is_no_better():
+    mlp, cnn = groups([0.100, 0.100], 0.007, 6, 714)
+    assert known.the_right_inductive_bias_wins_on_images(mlp, cnn).verdict != SUPPORTED
+
+
+def test_architecture_on_images_is_refuted_when_the_edge_is_below_a_point():
+    mlp, cnn = groups([0.1003, 0.10], 0.0005, 8, 715)
+    assert known.the_right_inductive_bias_wins_on_images(mlp, cnn).verdict == REFUTED
+
+
+def test_architecture_on_images_can_be_supported():
+    mlp, cnn = groups([0.19, 0.16], 0.007, 6, 716)
+    assert known.the_right_inductive_bias_wins_on_images(mlp, cnn).verdict == SUPPORTED
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
+def test_the_image_mlp_is_of_the_cnns_size(shape):
+    from harness.models import build_model
+    mlp = known.mlp_of_the_same_size(known.IMAGE_CNN_SPEC, shape)
+    sizes = [build_model(m, shape, 10).n_params() for m in (known.IMAGE_CNN_SPEC, mlp)]
+    assert abs(sizes[0] - sizes[1]) <= known.SAME_SIZE * sizes[1], sizes
+
+
 # --- K3-learned-repr ---------------------------------------------------------------------------
 
 def _k3(trained_means, init_means, seed, n=6, sd=0.01):

@@ -23,6 +23,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pytest
 import torch
 
@@ -37,6 +38,7 @@ from harness.measure import Measurements
 from harness.reporting.figures import Figure, render_png
 from harness.runs import Runner, Sweep
 from harness.stats import REFUTED, SUPPORTED, Evidence
+from tests.image_files import idx_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -54,8 +56,8 @@ def control_runner(tmp_path_factory) -> Runner:
     runner.close()
 
 
-def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], TrainConfig]
-              ) -> Evidence:
+def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], TrainConfig],
+              **more_fixtures: Any) -> Evidence:
     """Call a claim's body with the plugin's fixtures rebuilt by hand, every config passed
     through ``transform`` first, at the quick budget; return the evidence it decided with."""
     spec = spec_of(test_function)
@@ -73,7 +75,8 @@ def run_claim(test_function, runner: Runner, transform: Callable[[TrainConfig], 
 
     fixtures = {"sweep": sweep, "budget": Budget("quick"), "runner": runner,
                 "claim_info": spec, "decide": decide,
-                "measure": Measurements(runner, runner.cache.root / "measurements")}
+                "measure": Measurements(runner, runner.cache.root / "measurements"),
+                **more_fixtures}
     wanted = test_function.__code__.co_varnames[:test_function.__code__.co_argcount]
     test_function(**{name: fixtures[name] for name in wanted})
     assert len(recorded) == 1, f"{spec.id} decided {len(recorded)} times"
@@ -140,6 +143,30 @@ def test_the_cnn_has_no_edge_when_the_inputs_lose_their_order(control_runner):
     ev = run_claim(known.test_a_fitting_architecture_beats_a_generic_one, control_runner,
                    shuffled_inputs)
     assert ev.verdict != SUPPORTED
+
+
+def noise_images(root: Path, n_train: int = 240, n_test: int = 120) -> Path:
+    """MNIST-layout files of uniform noise with uniform random labels: no image says anything
+    about its label, for a CNN or an MLP."""
+    rng = np.random.default_rng(0)
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(
+            idx_bytes(rng.integers(0, 256, (n, 28, 28))))
+        (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(idx_bytes(rng.integers(0, 10, n)))
+    return root
+
+
+def test_the_image_cnn_has_no_edge_on_noise_images(control_runner, tmp_path):
+    """The image claim's own body, on MNIST-layout noise (240 / 120 images, 200 steps)."""
+    root = noise_images(tmp_path / "images")
+    small = lambda c: c.with_values(  # noqa: E731
+        steps=200, **{"data": dataclasses.replace(c.data, n_train=240, n_test=120)})
+    ev = run_claim(known.test_a_fitting_architecture_beats_a_generic_one_on_mnist,
+                   control_runner, small, data_root=root)
+    assert ev.verdict != SUPPORTED
+    assert all(abs(m - 0.9) < 0.1 for m in (ev.details["mean"], ev.details["baseline_mean"]))
 
 
 def shuffled_and_short(config: TrainConfig) -> TrainConfig:

@@ -8,7 +8,6 @@ import math
 import os
 import pickle
 import socket
-import struct
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from harness.models import build_model
 from harness.seeding import torch_generator
 from harness.symmetry import permute, unit_counts
 from harness.train import METRICS, train_seeds
+from tests.image_files import idx_bytes
 
 N_TRAIN, N_TEST = 12, 5
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
@@ -34,14 +34,6 @@ CIFAR_ROWS = (3, 2, 4, 1, 2)  # train rows per data batch: 12 in all
 
 
 # --- writing torchvision's files -----------------------------------------------------------
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    """MNIST's IDX format: two zero bytes, the type code (0x08, unsigned byte), the number of
-    dimensions, each dimension as a big-endian int32, then the data."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    return bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i",
-                                                         *array.shape) + array.tobytes()
-
 
 def write_idx_set(root: Path, folder: str = "MNIST", gzipped: tuple[str, ...] = (),
                   seed: int = 0) -> dict[str, np.ndarray]:

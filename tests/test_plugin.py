@@ -185,6 +185,40 @@ def test_bad_option_values_are_usage_errors(pytester, option, value, allowed):
     assert "claim verdicts" not in result.stdout.str()
 
 
+@pytest.mark.parametrize("make, says", [
+    (lambda path: path / "absent", "is not a folder"),
+    (lambda path: (path / "empty").mkdir() or path / "empty", "holds none of the image sets"),
+])
+def test_a_data_root_without_image_sets_is_a_usage_error_naming_the_files(pytester, make, says):
+    project(pytester, test_one='''
+        @claim("A1-one", section="S", quote="q", statement="s")
+        def test_one(decide):
+            decide(evidence("supported"))
+    ''')
+    root = make(pytester.path)
+    result = pytester.runpytest("--claims-data-root", str(root), "--claims-no-cache")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    for expected in (repr(str(root)), says, "MNIST/raw/", "train-images-idx3-ubyte",
+                     "FashionMNIST/raw/", "cifar-10-batches-py/", "data_batch_5", "test_batch"):
+        assert expected in err, (expected, err)
+
+
+def test_a_data_root_reaches_claims_as_a_fixture(pytester):
+    (pytester.path / "images" / "MNIST" / "raw").mkdir(parents=True)
+    project(pytester, test_one='''
+        from pathlib import Path
+
+        @claim("A1-one", section="S", quote="q", statement="s")
+        def test_one(decide, data_root):
+            assert data_root == Path("images").resolve() or data_root.name == "images"
+            decide(evidence("supported"))
+    ''')
+    result = pytester.runpytest("--claims-data-root", str(pytester.path / "images"),
+                                "--claims-no-cache")
+    result.assert_outcomes(passed=1)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_device_without_cuda_is_a_usage_error(pytester):
     project(pytester, test_one='''
