@@ -294,14 +294,21 @@ def test_a_fitting_architecture_beats_a_generic_one(sweep, budget, decide):
     seeds = budget.pick(**CNN_SEEDS)
     runs = sweep(CNN_RECIPE, seeds=seeds, grid={"model": [CNN_SPEC, MATCHED_MLP_SPEC]},
                  shared_as=CNN_SWEEP)
-    cnn, mlp = runs.where(model=CNN_SPEC).only(), runs.where(model=MATCHED_MLP_SPEC).only()
+    decide_cnn_against_mlp(runs.where(model=CNN_SPEC).only(),
+                           runs.where(model=MATCHED_MLP_SPEC).only(),
+                           the_right_inductive_bias_wins, "A CNN", "MNIST-1D", decide)
+
+
+def decide_cnn_against_mlp(cnn, mlp, judgement, cnn_name: str, data_name: str, decide) -> None:
+    """K4-architecture's decision on either data: the two arms' sizes checked within 5 %, the
+    judgement on their test errors, and the figure of both arms over training."""
     sizes = {name: p.results[0].meta["n_params"] for name, p in (("cnn", cnn), ("mlp", mlp))}
     assert abs(sizes["cnn"] - sizes["mlp"]) <= SAME_SIZE * sizes["mlp"], sizes
-    ev = the_right_inductive_bias_wins(mlp.metric("test_error"), cnn.metric("test_error"))
+    ev = judgement(mlp.metric("test_error"), cnn.metric("test_error"))
     ev.details["parameters"] = sizes
     decide(ev, figure=Figure(
-        f"A CNN ({sizes['cnn']} parameters) against an MLP of the same size "
-        f"({sizes['mlp']}) on MNIST-1D: test error (solid) and training error (dashed) over "
+        f"{cnn_name} ({sizes['cnn']} parameters) against an MLP of the same size "
+        f"({sizes['mlp']}) on {data_name}: test error (solid) and training error (dashed) over "
         f"training. " + Figure.BANDS,
         (errors_over_training({"CNN": cnn, "MLP": mlp}),)))
 
@@ -373,17 +380,10 @@ def _architecture_on_images(name: str):
         mlp_spec = mlp_of_the_same_size(IMAGE_CNN_SPEC, IMAGE_SETS[name].image_shape)
         runs = sweep(recipe, seeds=budget.pick(**IMAGE_SEEDS),
                      grid={"model": [IMAGE_CNN_SPEC, mlp_spec]}, paired=("model",))
-        cnn, mlp = runs.where(model=IMAGE_CNN_SPEC).only(), runs.where(model=mlp_spec).only()
-        sizes = {arm: p.results[0].meta["n_params"] for arm, p in (("cnn", cnn), ("mlp", mlp))}
-        assert abs(sizes["cnn"] - sizes["mlp"]) <= SAME_SIZE * sizes["mlp"], sizes
-        ev = the_right_inductive_bias_wins_on_images(mlp.metric("test_error"),
-                                                     cnn.metric("test_error"))
-        ev.details["parameters"] = sizes
-        decide(ev, figure=Figure(
-            f"A 2-D CNN ({sizes['cnn']} parameters) against an MLP of the same size "
-            f"({sizes['mlp']}) on {title}: test error (solid) and training error (dashed) over "
-            f"training. " + Figure.BANDS,
-            (errors_over_training({"CNN": cnn, "MLP": mlp}),)))
+        decide_cnn_against_mlp(runs.where(model=IMAGE_CNN_SPEC).only(),
+                               runs.where(model=mlp_spec).only(),
+                               the_right_inductive_bias_wins_on_images, "A 2-D CNN", title,
+                               decide)
 
     test_on_images.__name__ = f"test_a_fitting_architecture_beats_a_generic_one_on_{name}"
     return test_on_images
