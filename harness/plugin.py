@@ -125,7 +125,9 @@ def _auto_workers(config: pytest.Config, device) -> int:
 def _executor(config: pytest.Config, device) -> Executor:
     name = config.getoption("claims_executor")
     address = config.getoption("claims_ray_address") or os.environ.get("RAY_ADDRESS")
-    if name == "ray" and hasattr(config, "workerinput") and not address:
+    under_xdist = hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses",
+                                                                 None))
+    if name == "ray" and under_xdist and not address:
         raise pytest.UsageError("--claims-executor ray under pytest-xdist needs a running "
                                 "cluster (ray start --head) named by --claims-ray-address or "
                                 "RAY_ADDRESS: each worker would otherwise start its own")
