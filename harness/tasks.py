@@ -56,9 +56,6 @@ class TrainingTask:
         """The same runs, trained without reading or writing any cache."""
         return replace(self, cache_root=None)
 
-    def cost(self) -> float:
-        return stack_cost(self.configs[0], len(self.keys))
-
 
 def stack_cost(config: TrainConfig, runs: int) -> float:
     """A stack's cost, roughly: steps × (a fixed cost per step + the stack's multiply-adds per
