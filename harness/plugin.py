@@ -416,7 +416,8 @@ def _session_record(config: pytest.Config) -> SessionRecord:
     return config.stash[SESSION].record(
         master_seed=config.getoption("claims_seed"), budget=config.getoption("claims_budget"),
         device=str(runner.device), device_model=device_model(str(runner.device)),
-        started=started, duration_s=duration, root=config.rootpath, matmul_rate=rate)
+        started=started, duration_s=duration, root=config.rootpath, matmul_rate=rate,
+        executor=config.getoption("claims_executor"))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -662,9 +662,13 @@ def test_the_ray_executor_decides_as_local_execution_does(pytester):
     outcomes = {}
     for executor in ("local", "ray"):
         cache = pytester.path / executor
+        report = pytester.path / f"report-{executor}"
         result = pytester.runpytest_subprocess("-s", "--claims-executor", executor,
-                                               "--claims-cache-dir", str(cache), timeout=180)
+                                               "--claims-cache-dir", str(cache),
+                                               "--claims-report", str(report), timeout=180)
         result.assert_outcomes(passed=1)
+        recorded = json.loads((report / "results.json").read_text())["session"]["executor"]
+        assert recorded == executor
         difference = [line for line in result.outlines if line.startswith("difference ")]
         _, rows = verdict_table(result.outlines)
         outcomes[executor] = (difference, rows["E1-where"]["verdict"],

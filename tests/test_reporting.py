@@ -119,6 +119,15 @@ def test_results_round_trip_through_strict_json(session):
     assert data["session"]["matmul_rate"] is None
 
 
+def test_the_executor_is_recorded_and_older_files_read_as_local(session):
+    session.executor = "ray"
+    data = session.to_dict()
+    assert data["session"]["executor"] == "ray"
+    assert SessionRecord.from_dict(copy.deepcopy(data)).executor == "ray"
+    del data["session"]["executor"]  # a file written before the field existed
+    assert SessionRecord.from_dict(data).executor == "local"
+
+
 @pytest.mark.parametrize("doctor, message", [
     (lambda d: d.update(schema="other"), "not a deepclaims results file"),
     (lambda d: d.update(schema_version=99), "schema version 99"),

@@ -7,7 +7,8 @@ Schema ``deepclaims-results``, version 1 (``SCHEMA_VERSION``). A results file is
   torch, numpy, scipy, mnist1d, harness, platform), ``git`` (``commit``, ``dirty``; null outside
   a git checkout), ``started`` (ISO 8601, UTC), ``duration_s``, ``matmul_rate`` (this machine's
   float32 matmul peak in FLOP/s over all cores, ``compute.machine_peak_flops``, measured at the
-  end of the session; null when nothing trained or off the CPU), ``totals`` (claims, runs trained, runs reused, train seconds,
+  end of the session; null when nothing trained or off the CPU), ``executor`` (where missing
+  runs trained: "local" or "ray"; files written before it existed read as "local"), ``totals`` (claims, runs trained, runs reused, train seconds,
   ``flops_trained``, ``claims_seconds``: the claims' summed wall time, ``flop_bound_s``: the
   FLOPs trained at ``matmul_rate``, ``bound_ratio``: claims' wall time over that bound);
 - ``claims``: by claim id, each with
@@ -181,6 +182,7 @@ class SessionRecord:
     duration_s: float
     claims: dict[str, ClaimRecord] = field(default_factory=dict)
     matmul_rate: float | None = None
+    executor: str = "local"
 
     def adjust(self) -> None:
         """Holm-adjust the p of every decided claim's decision across this session."""

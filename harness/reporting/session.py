@@ -81,13 +81,13 @@ class ClaimSession:
 
     def record(self, *, master_seed: int, budget: str, device: str, device_model: str,
                started: _dt.datetime, duration_s: float, root: Path | None,
-               matmul_rate: float | None = None) -> SessionRecord:
+               matmul_rate: float | None = None, executor: str = "local") -> SessionRecord:
         session = SessionRecord(
             master_seed=master_seed, budget=budget, device=device, device_model=device_model,
             versions=versions(), git=git_state(root) if root else None,
             started=started.astimezone(_dt.timezone.utc).isoformat(timespec="seconds"),
             duration_s=round(duration_s, 3), claims=dict(sorted(self.records.items())),
-            matmul_rate=matmul_rate)
+            matmul_rate=matmul_rate, executor=executor)
         session.adjust()
         return session
 
