@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 
 from harness.backprop import supports
 from harness.config import DataSpec, ModelSpec, TrainConfig
@@ -25,6 +24,7 @@ from harness.seeding import torch_generator
 from harness.symmetry import permute, unit_counts
 from harness.train import METRICS, train_seeds
 from tests.image_files import idx_bytes
+from tests.reference_nets import torch_cnn, with_seed
 
 N_TRAIN, N_TEST = 12, 5
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
@@ -297,18 +297,6 @@ def init(model_spec: ModelSpec, input_shape=(1, 28, 28), n_out=10, seeds=(0, 1, 
     return model, model.init([torch_generator(s) for s in seeds], "cpu")
 
 
-def _torch_cnn2d(s: ModelSpec, shape: tuple[int, int, int], n_out: int) -> nn.Sequential:
-    channels, layers = shape[0], []
-    for i in range(s.depth):
-        layers += [nn.Conv2d(channels, s.width, s.kernel_size, stride=2 if i < 3 else 1,
-                             padding=s.kernel_size // 2), nn.ReLU()]
-        channels = s.width
-    body = nn.Sequential(*layers)
-    with torch.no_grad():
-        feat = body(torch.zeros(1, *shape)).numel()
-    return nn.Sequential(body, nn.Flatten(), nn.Linear(feat, n_out))
-
-
 @pytest.mark.parametrize("width, depth, kernel, shape", [
     (4, 2, 3, (1, 28, 28)), (3, 4, 3, (3, 32, 32)), (2, 3, 5, (1, 28, 28)),
     (3, 4, 4, (3, 12, 9)),
@@ -320,15 +308,8 @@ def test_cnn2d_matches_torch_nn_seed_by_seed(width, depth, kernel, shape):
     out = model.forward(params, x)
     assert out.shape == (2, 5, 10)
     for seed in range(2):
-        ref = _torch_cnn2d(s, shape, 10)
+        ref = with_seed(torch_cnn(s, shape, 10), params, seed)
         assert sum(p.numel() for p in ref.parameters()) == model.n_params()
-        convs = [m for m in ref[0] if isinstance(m, nn.Conv2d)]
-        with torch.no_grad():
-            for i, conv in enumerate(convs):
-                conv.weight.copy_(params[f"conv{i}.weight"][seed])
-                conv.bias.copy_(params[f"conv{i}.bias"][seed])
-            ref[2].weight.copy_(params["head.weight"][seed].T)
-            ref[2].bias.copy_(params["head.bias"][seed, 0])
         torch.testing.assert_close(out[seed], ref(x), rtol=1e-5, atol=1e-6)
 
 

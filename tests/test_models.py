@@ -10,6 +10,7 @@ import torch.nn as nn
 from harness.config import ModelSpec
 from harness.models import build_model
 from harness.seeding import torch_generator
+from tests.reference_nets import torch_cnn, with_seed
 
 
 def gens(*seeds: int) -> list[torch.Generator]:
@@ -52,19 +53,6 @@ def _torch_mlp(spec: ModelSpec, n_in: int, n_out: int) -> nn.Sequential:
     return nn.Sequential(*layers[:-1])
 
 
-def _torch_cnn(spec: ModelSpec, channels: int, length: int, n_out: int) -> nn.Sequential:
-    in_channels = channels
-    layers: list[nn.Module] = []
-    for i in range(spec.depth):
-        layers += [nn.Conv1d(channels, spec.width, spec.kernel_size, stride=2 if i < 3 else 1,
-                             padding=spec.kernel_size // 2), nn.ReLU()]
-        channels = spec.width
-    body = nn.Sequential(*layers)
-    with torch.no_grad():
-        feat = body(torch.zeros(1, in_channels, length)).numel()
-    return nn.Sequential(body, nn.Flatten(), nn.Linear(feat, n_out))
-
-
 @pytest.mark.parametrize("width, depth", [(7, 1), (16, 2), (5, 3)])
 def test_mlp_matches_torch_nn_seed_by_seed(width, depth):
     spec = ModelSpec(kind="mlp", width=width, depth=depth)
@@ -89,16 +77,8 @@ def test_cnn_matches_torch_nn_seed_by_seed(width, depth, kernel):
     x = torch.randn(5, 40, generator=torch_generator(98))
     out = model.forward(params, x)
     for s in range(2):
-        ref = _torch_cnn(spec, 1, 40, 10)
+        ref = with_seed(torch_cnn(spec, (1, 40), 10), params, s)
         assert sum(p.numel() for p in ref.parameters()) == model.n_params()
-        convs = [m for m in ref[0] if isinstance(m, nn.Conv1d)]
-        with torch.no_grad():
-            for i, conv in enumerate(convs):
-                conv.weight.copy_(params[f"conv{i}.weight"][s])
-                conv.bias.copy_(params[f"conv{i}.bias"][s])
-            # our head reads features as (channel, position), as nn.Flatten does
-            ref[2].weight.copy_(params["head.weight"][s].T)
-            ref[2].bias.copy_(params["head.bias"][s, 0])
         torch.testing.assert_close(out[s], ref(x.unsqueeze(1)), rtol=1e-5, atol=1e-6)
 
 
