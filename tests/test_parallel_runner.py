@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from harness.cache import RunCache
-from harness.runs import Runner, Sweep, _expected_cost, _stacks
+from harness.runs import Runner, Sweep, _stacks
+from harness.tasks import train_task
 
 
 def test_parallel_workers_match_in_process_training(tmp_path, tiny_config):
@@ -95,11 +96,35 @@ def test_paired_arms_share_their_seeds_and_other_arms_do_not(tiny_config):
         Sweep.of(tiny_config(), seeds=2, namespace="pairs", paired=("augmentation",))
 
 
-def test_the_longest_tasks_start_first(tiny_config):
-    short = tiny_config(steps=10)
-    wide = tiny_config(steps=10, **{"model.width": 512})
-    long = tiny_config(steps=1000)
-    tasks = [[(0, short, "a", 1)], [(1, long, "b", 2)], [(2, wide, "c", 3)],
-             [(3, short, "d", 4), (3, short, "e", 5)]]
-    order = sorted(tasks, key=_expected_cost, reverse=True)
-    assert [t[0][2] for t in order] == ["b", "c", "d", "a"]
+class RecordingExecutor:
+    """Runs tasks in this process in the order given, and records that order."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots, self.order = slots, []
+
+    def map(self, tasks):
+        for i, task in enumerate(tasks):
+            self.order.append(task.keys)
+            yield i, train_task(task)
+
+    def peak_flops(self) -> float:
+        return 1.0
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_the_longest_tasks_start_first_when_tasks_run_at_once(tiny_config, slots):
+    short = tiny_config(steps=2)
+    wide = tiny_config(steps=2, **{"model.width": 512})
+    long = tiny_config(steps=40)
+    plan = [[(0, short, "a", 1)], [(1, long, "b", 2)], [(2, wide, "c", 3)],
+            [(3, short, "d", 4), (3, short, "e", 5)]]
+    executor = RecordingExecutor(slots)
+    runner = Runner(RunCache(None), torch.device("cpu"), master_seed=0, executor=executor)
+    finished = [runs for runs, _ in runner._execute(plan)]
+    assert sorted(map(str, finished)) == sorted(map(str, plan))
+    first_keys = [keys[0] for keys in executor.order]
+    # one slot: the sweep's own order; more: the longest (steps, then width, then runs) first
+    assert first_keys == (["a", "b", "c", "d"] if slots == 1 else ["b", "c", "d", "a"])

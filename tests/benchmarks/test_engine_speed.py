@@ -173,11 +173,12 @@ def test_eager_floor(width, runner):
     """A step's ATen calls replayed alone, for the seeds one worker trains (``step_floor``),
     times the steps: what the harness's time would be with no Python between its calls."""
     seeds_per_worker = -(-len(SEEDS) // runner.workers)
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as in a worker
     try:
         calls, seconds = step_floor(workload(width), seeds_per_worker)
     finally:
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(threads)
     TIMINGS[width].update(eager_floor=seconds * STEPS, aten_calls=calls)
 
 
@@ -197,8 +198,8 @@ def test_small_models_train_as_fast_as_the_compiled_peer_warm(width):
 
 
 # Chosen after seeing the floor at 0.76-1.11x the peer's warm time at width 16 and 0.91-1.33x
-# at 32 (two runs of the final replay; the floor moves ±30 % between runs on this machine): the explanation holds if
-# the calls alone cost at least half of what the peer's whole step costs.
+# at 32 (two runs of the final replay; the floor moves ±30 % between runs on this machine): the
+# explanation holds if the calls alone cost at least half of what the peer's whole step costs.
 FLOOR_SHARE_OF_PEER = 0.5
 
 
