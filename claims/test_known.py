@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harness.claim import claim
-from harness.config import DataSpec, ModelSpec, TrainConfig
+from harness.config import VALIDATION_DRAW, DataSpec, ModelSpec, TrainConfig
 from harness.facts import computed_within_factor, measured_within_factor
 from harness.images import IMAGE_SETS, image_sets_under
 from harness.models import build_model
@@ -523,8 +523,9 @@ def test_augmentation_helps_on_a_small_training_set(sweep, budget, decide):
 
 # Simple ideas (section 5): a deep MLP (eight hidden layers of 64) on MNIST-1D, built up one idea
 # at a time, each rung keeping every idea below it. Every rung tunes its learning rate with the
-# same effort (five rates, 2 seeds each, on the validation draw, data seed 43), from the SGD grid
-# or the Adam grid, then trains on fresh seeds, paired across rungs.
+# same effort (five rates, 2 seeds each, on the master seed's validation draw: data seed 43 at
+# master seed 0), from the SGD grid or the Adam grid, then trains on fresh seeds, paired across
+# rungs.
 LADDER_MODEL = ModelSpec(kind="mlp", width=64, depth=8, activation="sigmoid", init="default")
 LADDER_RECIPE = TrainConfig(model=LADDER_MODEL, data=MNIST1D_LARGE_TEST, optimizer="sgd",
                             lr=0.1, batch_size=100, steps=2000, eval_points=4)
@@ -538,7 +539,7 @@ LADDER = {  # rung -> values of LADDER_PATHS; "default" init is PyTorch's unifor
     "+ LayerNorm": ("relu", "he", "adam", True, "layer"),
 }
 LADDER_RATES = {"sgd": (0.03, 0.1, 0.3, 1.0, 3.0), "adam": (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)}
-LADDER_VALIDATION = 43  # data seed of the validation draw
+LADDER_VALIDATION = VALIDATION_DRAW  # tuned on the validation draw of the master seed
 LADDER_TUNING_SEEDS = 2
 LADDER_GAIN = 0.20  # 20 pp of test error from the first rung to the last
 LADDER_SLOPE = 0.02  # 2 pp per rung on average along the ladder
@@ -606,7 +607,7 @@ def test_simple_ideas_accumulate_into_a_large_gain(sweep, budget, decide):
     for rung, values in LADDER.items():
         recipe = LADDER_RECIPE.with_values(**dict(zip(LADDER_PATHS, values)))
         rates = LADDER_RATES[recipe.optimizer]
-        validation[rung] = sweep(recipe.with_values(**{"data.seed": LADDER_VALIDATION}),
+        validation[rung] = sweep(recipe.with_values(**{"data.draw": LADDER_VALIDATION}),
                                  seeds=LADDER_TUNING_SEEDS, grid={"lr": rates})
         chosen[rung] = chosen_rate(validation[rung].metric("test_error"), rates)
     runs = sweep(LADDER_RECIPE, seeds=budget.pick(quick=6, standard=8, full=16),

@@ -28,6 +28,34 @@ SCHEDULES = ("constant", "cosine", "step")
 CONTROLS = ("none", "shuffled_labels", "shuffled_inputs")
 
 
+# Independent data draws of one master seed: the data a claim decides on, and the data its
+# recipe is tuned on (never the test set).
+MAIN_DRAW, VALIDATION_DRAW = "main", "validation"
+DRAWS = (MAIN_DRAW, VALIDATION_DRAW)
+# Master seed 0 draws MNIST-1D's canonical data set (its generator's default seed, 42, the data
+# of the paper's tables) and the draw beside it for validation (43); the runs of every earlier
+# design were trained on exactly these, so their keys are unchanged at master seed 0.
+CANONICAL_DATA_SEEDS = {MAIN_DRAW: 42, VALIDATION_DRAW: 43}
+
+
+def data_seed(master_seed: int, draw: str = MAIN_DRAW) -> int:
+    """The data seed of ``draw`` at ``master_seed``: the canonical draws at master seed 0, and a
+    seed derived from (master seed, draw) at every other, so each master seed generates its own
+    inputs, split, label noise, random labels and synthetic sets."""
+    _check_int("master seed", master_seed, minimum=0)
+    _check_choice("data draw", draw, DRAWS)
+    if master_seed == 0:
+        return CANONICAL_DATA_SEEDS[draw]
+    digest = hashlib.sha256(json.dumps(["data draw", int(master_seed), draw]).encode())
+    return int(digest.hexdigest()[:8], 16) % (1 << 31)
+
+
+def resolve_data(config: "TrainConfig", master_seed: int) -> "TrainConfig":
+    """``config`` with its data draw resolved for ``master_seed`` (``DataSpec.resolved``)."""
+    data = config.data.resolved(master_seed)
+    return config if data is config.data else replace(config, data=data)
+
+
 # The data sets the harness can load, and the options each one reads (``DataSpec.options``).
 # ``harness.data`` implements exactly these; a test keeps the two in step.
 DATASET_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -83,8 +111,15 @@ class DataSpec:
     drawn uniformly (Nakkiran et al. 2019); ``random_labels`` replaces every training label by a
     uniform draw (Zhang et al. 2017). Test labels are never touched by those two. ``control``
     removes what a claim measures, in every split, for end-to-end negative controls (see
-    ``CONTROLS``). ``seed`` fixes the generated inputs, the label corruption and the control,
-    shared by every training seed of a sweep.
+    ``CONTROLS``). ``seed`` fixes the generated inputs, the split, the label corruption and
+    the control, shared by every training seed of a sweep.
+
+    A spec without a seed (the default) names a *draw* of the session, not a data set: the
+    runner resolves it from the master seed (``resolved``), so every master seed trains and
+    tests on data of its own and "five master seeds agree" means five data draws, not five
+    initialisations of one draw. ``draw`` names independent draws of one master seed ("main"
+    for the data a claim decides on, "validation" for the data its recipe is tuned on). An
+    explicit seed pins a draw for every master seed (tests, a lab's frozen data set).
     """
 
     name: str = "mnist1d"
@@ -92,9 +127,10 @@ class DataSpec:
     n_test: int = 1000
     label_noise: float = 0.0
     random_labels: bool = False
-    seed: int = 42
+    seed: int | None = None
     options: tuple[tuple[str, Any], ...] = ()
     control: str = "none"
+    draw: str = "main"
 
     def __post_init__(self) -> None:
         _check_choice("data set", self.name, tuple(DATASET_OPTIONS))
@@ -103,7 +139,13 @@ class DataSpec:
         _check_int("n_test", self.n_test, minimum=1)
         _check_number("label_noise", self.label_noise, low=0.0, high=1.0)
         _check_bool("random_labels", self.random_labels)
-        _check_int("data seed", self.seed, minimum=0)
+        if self.seed is not None:
+            _check_int("data seed", self.seed, minimum=0)
+        _check_choice("data draw", self.draw, DRAWS)
+        if self.seed is not None and self.draw != MAIN_DRAW:
+            raise ValueError(f"data draw {self.draw!r} is resolved from the master seed; a spec "
+                             f"with an explicit seed ({self.seed}) names its data already: "
+                             f"give one or the other")
         if self.label_noise and self.random_labels:
             raise ValueError("label_noise and random_labels are exclusive; choose one")
         if not isinstance(self.options, tuple) or not all(
@@ -119,6 +161,13 @@ class DataSpec:
 
     def option(self, key: str, default: Any = None) -> Any:
         return dict(self.options).get(key, default)
+
+    def resolved(self, master_seed: int) -> "DataSpec":
+        """This spec with its data seed fixed for ``master_seed`` (``data_seed``); a spec with
+        an explicit seed is returned as it is."""
+        if self.seed is not None:
+            return self
+        return replace(self, seed=data_seed(master_seed, self.draw), draw=MAIN_DRAW)
 
 
 @dataclass(frozen=True)
@@ -280,7 +329,8 @@ def get_path(obj: Any, path: str) -> Any:
 RETIRED_FIELDS = {"TrainConfig": {"keep_params": False}}
 # Fields added later, left out of the canonical form while at these values (the value every
 # earlier config had), for the same reason.
-ADDED_FIELDS = {"TrainConfig": {"spawn_step": 0, "spawn_child": 0, "augment": ()}}
+ADDED_FIELDS = {"TrainConfig": {"spawn_step": 0, "spawn_child": 0, "augment": ()},
+                "DataSpec": {"draw": "main"}}
 
 
 def canonical(obj: Any) -> Any:

@@ -293,7 +293,11 @@ def remove_the_signal(spec: DataSpec, x_tr, y_tr, x_te, y_te):
 
 def load_dataset(spec: DataSpec, device: str | torch.device = "cpu",
                  store: Path | None = None) -> Dataset:
-    """The data of ``spec`` on ``device``; ``store`` is a folder for slow-to-generate arrays."""
+    """The data of ``spec`` on ``device``; ``store`` is a folder for slow-to-generate arrays.
+
+    A spec whose draw is not resolved (no seed) loads master seed 0's draw: a session's runner
+    always resolves its specs for its own master seed before training."""
+    spec = spec.resolved(0)
     if spec.name not in GENERATORS:
         raise ValueError(f"unknown data set {spec.name!r}; known: {', '.join(known_datasets())}")
     x_tr, y_tr, x_te, y_te, task, n_out = GENERATORS[spec.name](spec, store)

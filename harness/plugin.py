@@ -22,7 +22,7 @@ import torch
 
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
-from .config import TrainConfig
+from .config import VALIDATION_DRAW, TrainConfig, data_seed
 from .executors import EXECUTORS, Executor, make_executor
 from .images import IMAGE_SETS, image_sets_under
 from .measure import Measurements
@@ -464,6 +464,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     totals = record.totals
     tr.write_line(f"runs trained: {totals['runs_trained']}; runs read from the cache: "
                   f"{totals['runs_reused']}")
+    seed = record.master_seed
+    tr.write_line(f"data: master seed {seed} draws data seed {data_seed(seed)} (validation "
+                  f"{data_seed(seed, VALIDATION_DRAW)}); every generated set, split, label "
+                  f"corruption and control comes from it")
     if totals["flops_trained"] > 0:
         tr.section("compute")
         for line in compute_lines(record):

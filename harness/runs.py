@@ -19,7 +19,7 @@ import torch
 
 from . import __version__
 from .cache import RunCache
-from .config import TrainConfig, get_path, set_path, stable_hash, stack_key
+from .config import TrainConfig, get_path, resolve_data, set_path, stable_hash, stack_key
 from .data import generator_version
 from .executors import Executor, local_executor
 from .seeding import derive_seed
@@ -88,8 +88,12 @@ class Sweep:
             out.append(point)
         return out
 
-    def configs(self) -> list[tuple[dict[str, Any], TrainConfig]]:
-        return [(p, self.base.with_values(**p)) for p in self.points()]
+    def configs(self, master_seed: int | None = None) -> list[tuple[dict[str, Any], TrainConfig]]:
+        """Each grid point's config; with ``master_seed``, its data draw resolved for it."""
+        out = [(p, self.base.with_values(**p)) for p in self.points()]
+        if master_seed is None:
+            return out
+        return [(p, resolve_data(c, master_seed)) for p, c in out]
 
 
 @dataclass
@@ -213,7 +217,7 @@ class Runner:
     def run(self, sweep: Sweep, progress: Callable[[str, int, int], None] | None = None
             ) -> ResultTable:
         """The sweep's results; ``progress(label, runs done, runs total)`` follows each config."""
-        configs = sweep.configs()
+        configs = sweep.configs(self.master_seed)
         total = len(configs) * sweep.seeds
         slots: list[dict[str, RunResult | None]] = []
         missing: list[tuple[int, TrainConfig, str, int]] = []

@@ -370,5 +370,5 @@ def test_processes_sharing_a_cache_train_each_run_once(tmp_path):
     assert reports[0]["loss"] == reports[1]["loss"] == [s % 1000 / 1000
                                                         for s in reports[0]["seeds"]]
     here = runner_on(None)
-    assert reports[0]["seeds"] == [s for _, c in RACE_SWEEP.configs()
+    assert reports[0]["seeds"] == [s for _, c in RACE_SWEEP.configs(here.master_seed)
                                    for s in here.seeds_for(RACE_SWEEP, c)]

@@ -62,7 +62,7 @@ FIELD_CHANGES = {
     "model.kernel_size": 5,
     "data.name": "angles", "data.n_train": 4001, "data.n_test": 999, "data.label_noise": 0.2,
     "data.random_labels": True, "data.seed": 43, "data.options": (("pool", 6000),),
-    "data.control": "shuffled_labels",
+    "data.control": "shuffled_labels", "data.draw": "validation",
     "optimizer": "adam", "lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4,
     "schedule": "cosine", "batch_size": 50, "steps": 999, "eval_points": 6, "eval_init": False,
     "spawn_step": 5, "spawn_child": 1, "augment": ("shift",),
@@ -196,10 +196,12 @@ def test_data_option_lookup():
 def test_a_retired_field_keeps_run_keys_and_seeds_where_they_were():
     """``keep_params`` left TrainConfig (every run keeps its weights now); configs hash as they
     did with it at False, so the decided claims keep their seeds. Values recorded before the
-    change: the width sweep's first point."""
+    change: the width sweep's first point, whose data draw is resolved as the runner resolves
+    it at master seed 0 (the canonical seed 42 it always had)."""
     from claims.recipes import WIDTH_RECIPE, WIDTH_SWEEP
+    from harness.config import resolve_data
     from harness.seeding import derive_seed
-    config = WIDTH_RECIPE.with_values(**{"model.width": 16})
+    config = resolve_data(WIDTH_RECIPE.with_values(**{"model.width": 16}), 0)
     assert stable_hash(config) == "865449b055fbd758"
     assert derive_seed(0, WIDTH_SWEEP, config, 0) == 3036382684401932274
 

@@ -232,6 +232,7 @@ BAD_VALUES = [
     (DataSpec, "options", (("size", 3),), "unknown option 'size' for data set 'mnist1d'"),
     (DataSpec, "options", ("pool",), "options must be a tuple of (name, value) pairs"),
     (DataSpec, "control", "none!", "unknown data control"),
+    (DataSpec, "draw", "holdout", "unknown data draw 'holdout'; allowed: main, validation"),
     (ModelSpec, "kind", "vit", "allowed: mlp, cnn"),
     (ModelSpec, "width", 2.5, "width must be an integer"),
     (ModelSpec, "depth", -1, "depth must be an integer >= 0"),

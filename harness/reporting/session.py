@@ -97,8 +97,8 @@ def _plain(value: Any) -> Any:
 
 
 def sweep_record(spec, table) -> dict:
-    """What the results file keeps of a sweep: per point its grid values, config hash, run
-    seeds and the per-seed final value of every metric; and the training time it stands for."""
+    """What the results file keeps of a sweep: per point its grid values, config hash, data
+    seed (the draw its runs trained and were tested on), run seeds and the per-seed final value of every metric; and the training time it stands for."""
     if table is None:
         return {"namespace": spec.namespace, "points": []}
     points, seconds, steps = [], 0.0, 0
@@ -106,7 +106,8 @@ def sweep_record(spec, table) -> dict:
         metrics = p.results[0].curves if p.results else {}
         points.append({
             "values": {k: _plain(v) for k, v in p.values.items()},
-            "config_key": stable_hash(p.config), "seeds": [r.seed for r in p.results],
+            "config_key": stable_hash(p.config), "data_seed": p.config.data.seed,
+            "seeds": [r.seed for r in p.results],
             "final": {m: [float(r.final(m)) for r in p.results] for m in metrics}})
         seconds += sum(r.seconds for r in p.results)
         steps += p.config.steps * len(p.results)
