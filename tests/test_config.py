@@ -196,12 +196,10 @@ def test_data_option_lookup():
 def test_a_retired_field_keeps_run_keys_and_seeds_where_they_were():
     """``keep_params`` left TrainConfig (every run keeps its weights now); configs hash as they
     did with it at False, so the decided claims keep their seeds. Values recorded before the
-    change: the width sweep's first point, whose data draw is resolved as the runner resolves
-    it at master seed 0 (the canonical seed 42 it always had)."""
+    change: the width sweep's first point, on the data seed 42 it had then."""
     from claims.recipes import WIDTH_RECIPE, WIDTH_SWEEP
-    from harness.config import resolve_data
     from harness.seeding import derive_seed
-    config = resolve_data(WIDTH_RECIPE.with_values(**{"model.width": 16}), 0)
+    config = WIDTH_RECIPE.with_values(**{"model.width": 16, "data.seed": 42})
     assert stable_hash(config) == "865449b055fbd758"
     assert derive_seed(0, WIDTH_SWEEP, config, 0) == 3036382684401932274
 
