@@ -22,6 +22,36 @@ class ClaimInconclusive(AssertionError):
     """The measurement decides neither way; never a silent pass."""
 
 
+# The data seed every design before data draws (``config.data_seed``) trained, piloted and
+# decided on, at every master seed: MNIST-1D's canonical draw and the validation draw beside it.
+DATA_SEEDS_BEFORE_DRAWS = (42, 43)
+
+
+@dataclass(frozen=True)
+class EarlierDesign:
+    """A design a claim had before its current one, and what it saw.
+
+    ``loosened`` marks a change that made the claim easier to support after its result was
+    seen (a part dropped, a margin widened, a grid or rule moved); ``data_seeds`` are the data
+    seeds it saw. The sweep refuses to decide the current design on any of them, so a loosened
+    claim is confirmed only on data no earlier design touched."""
+
+    design: int
+    what: str
+    saw: str
+    loosened: bool = False
+    data_seeds: tuple[int, ...] = DATA_SEEDS_BEFORE_DRAWS
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.design, int) and self.design >= 1):
+            raise ValueError(f"an earlier design's number must be an integer >= 1, got "
+                             f"{self.design!r}")
+        for name in ("what", "saw"):
+            if not getattr(self, name).strip():
+                raise ValueError(f"earlier design {self.design}: say {name!r} (what it was, "
+                                 f"what it saw)")
+
+
 @dataclass(frozen=True)
 class ClaimSpec:
     """A statement of the note, as the catalog (shared/CLAIMS.md) gives it."""
@@ -37,6 +67,7 @@ class ClaimSpec:
     deviation_reason: str = ""
     deviation_power: float = 0.0
     design: int = 1
+    history: tuple[EarlierDesign, ...] = ()
 
     def __post_init__(self) -> None:
         if not CLAIM_ID.match(self.id):
@@ -65,6 +96,18 @@ class ClaimSpec:
         for name in ("section", "quote", "statement"):
             if not getattr(self, name).strip():
                 raise ValueError(f"claim {self.id}: {name} is empty")
+        if not all(isinstance(h, EarlierDesign) for h in self.history):
+            raise ValueError(f"claim {self.id}: history must hold EarlierDesign records")
+        numbers = [h.design for h in self.history]
+        if numbers != list(range(1, self.design)):
+            raise ValueError(f"claim {self.id}: design {self.design} must record every earlier "
+                             f"design in order (1 … {self.design - 1}) in history, got "
+                             f"{numbers or 'none'}")
+
+    @property
+    def seen_data_seeds(self) -> frozenset[int]:
+        """The data seeds an earlier design saw: this design is never decided on them."""
+        return frozenset(s for h in self.history for s in h.data_seeds)
 
     @property
     def namespace(self) -> str:
@@ -76,8 +119,8 @@ class ClaimSpec:
 
 def claim(id: str, *, section: str, quote: str, statement: str, refs: tuple[str, ...] = (),
           expected: str = SUPPORTED, reason: str = "", deviation: str = "",
-          deviation_reason: str = "", deviation_power: float = 0.0, design: int = 1
-          ) -> Callable:
+          deviation_reason: str = "", deviation_power: float = 0.0, design: int = 1,
+          history: tuple[EarlierDesign, ...] = ()) -> Callable:
     """Mark a test function as the executable form of one catalog statement.
 
     ``expected`` is what the literature reports; ``reason`` explains an expected refutation.
@@ -86,10 +129,12 @@ def claim(id: str, *, section: str, quote: str, statement: str, refs: tuple[str,
     effect the literature reports (``deviation_power``, at least 0.8): the test is then a strict
     xfail on exactly that verdict, so the deviation is shown on every run and any change of it
     fails. Inconclusive is never a deviation: it means the design lacks power. ``design`` is the
-    design's version; raising it after a result was seen gives the claim fresh seeds.
+    design's version; raising it after a result was seen gives the claim fresh seeds, and
+    ``history`` records every earlier design (``EarlierDesign``: what it was, what it saw,
+    whether the change loosened the claim, the data it saw).
     """
     spec = ClaimSpec(id, section, quote, statement, tuple(refs), expected, reason, deviation,
-                     deviation_reason, deviation_power, design)
+                     deviation_reason, deviation_power, design, tuple(history))
     return pytest.mark.claim(spec)
 
 

@@ -339,6 +339,14 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
             shared_as: str | None = None, paired: tuple[str, ...] = ()) -> ResultTable:
         spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace,
                         paired=paired)
+        seen = claim_info.seen_data_seeds & {c.data.seed
+                                             for _, c in spec.configs(runner.master_seed)}
+        if seen:
+            raise ValueError(
+                f"{claim_info.id} design {claim_info.design} would be decided on data seed(s) "
+                f"{sorted(seen)}, which an earlier design saw (its history); a design is "
+                f"confirmed only on data no earlier design touched: leave the data seed to the "
+                f"master seed's draw")
         trained, reused = runner.trained, runner.reused
         flops, seconds = runner.trained_flops, runner.trained_seconds
         table = None
