@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.claim import Undecided, claim
+from harness.claim import EarlierDesign, Undecided, claim
 from harness.classic import polynomial_sweep
 from harness.config import DataSpec, ModelSpec, TrainConfig, epochs_to_steps
 from harness.models import build_model
@@ -56,6 +56,13 @@ NETWORK_EPOCHS = 100  # the width recipe's 4000 steps at n = 4000
        statement="The generalization gap shrinks as the training set grows, for a classic model "
                  "and for a neural network.",
        refs=("Hastie, Tibshirani & Friedman, ESL §7.4", "Greydanus 2020, MNIST-1D pooling sweep"),
+       history=(
+           EarlierDesign(1,
+                         'every n trained the same 4000 steps (800 epochs at n = 500, 50 at '
+                         '8000), and the polynomial part drew random, ill-conditioned designs',
+                         'network gap change 0.435 [0.428, 0.443] at master seed 0, confounded '
+                         'with under-training; polynomial fits that blew up'),
+       ),
        design=2)
 def test_gap_shrinks_as_the_training_set_grows(sweep, budget, runner, claim_info, decide):
     """Hypothesis, fixed before any run, in two parts that must both hold:
@@ -128,6 +135,12 @@ def gap_grows_with_degree(gaps_by_degree: Sequence[Sequence[float]],
        quote="Degree of Freedom 이 클수록 커진다",
        statement="In a classic model the generalization gap grows with the degrees of freedom.",
        refs=("Hastie, Tibshirani & Friedman, ESL §7.4-7.6 (optimism = 2σ²·df/n)",),
+       history=(
+           EarlierDesign(1,
+                         'random inputs and monomial normal equations',
+                         'a median gap near 50 at degree 15 where theory says 0.1: a numerical '
+                         'effect, not degrees of freedom'),
+       ),
        design=2)
 def test_gap_grows_with_degrees_of_freedom(budget, runner, claim_info, decide):
     """Hypothesis, fixed before any run: Legendre least squares on n = 30 fixed Chebyshev points
@@ -187,6 +200,12 @@ def gap_does_not_grow_with_width(train_error_by_width, test_error_by_width,
                  "not grow with width, while its parameters far exceed the training samples.",
        refs=("Neyshabur, Tomioka & Srebro 2015 (arXiv 1412.6614)",
              "Belkin et al. 2019 (PNAS)", "Nakkiran et al. 2019 (arXiv 1912.02292)"),
+       history=(
+           EarlierDesign(1,
+                         'the interpolation width located from the one-hidden-layer width sweep',
+                         'undecidable whenever no width short of the widest interpolated (another'
+                         ' master seed, the quick budget)'),
+       ),
        design=2)
 def test_gap_does_not_grow_with_width_after_interpolation(sweep, budget, decide):
     """Hypothesis, fixed before any run: two-hidden-layer ReLU MLPs of widths 128, 256 and 512
@@ -266,6 +285,13 @@ def memorizes_random_labels(random_train_errors, random_test_accuracies, true_te
        statement="The same network that generalizes on true labels can memorize random labels: "
                  "training accuracy near 100 %, test accuracy at chance.",
        refs=("Zhang et al. 2017 (arXiv 1611.03530)",),
+       history=(
+           EarlierDesign(1,
+                         "3 seeds, then 6 that reused them; each seed's training error tested "
+                         'over the fixed training set',
+                         'inconclusive at 3 seeds (at chance: p = 0.0125), supported at 6: '
+                         'optional stopping'),
+       ),
        design=2)
 def test_networks_memorize_random_labels(sweep, budget, decide):
     """Hypothesis, fixed before any run: the widest net of the shared width sweep (one hidden
@@ -314,6 +340,12 @@ def test_networks_memorize_random_labels(sweep, budget, decide):
        statement="A network with at least ten times more parameters than training samples "
                  "still generalizes well: far better than a low-capacity model.",
        refs=("Zhang et al. 2017 (arXiv 1611.03530)", "Greydanus 2020, MNIST-1D"),
+       history=(
+           EarlierDesign(1,
+                         'test accuracy at least 20 pp above chance',
+                         '0.510 [0.506, 0.514] above chance, a bar logistic regression alone '
+                         'clears'),
+       ),
        design=2)
 def test_overparameterized_networks_generalize(sweep, budget, decide):
     """Hypothesis, fixed before any run: the widest net of the shared width sweep has
@@ -414,6 +446,17 @@ def peak_then_descent(train_error_by_width, test_error_by_width, widths: Sequenc
                  "label noise it peaks near the threshold and then falls (double descent).",
        refs=("Nakkiran et al. 2019 (arXiv 1912.02292)", "Belkin et al. 2019 (PNAS)",
              "Greydanus 2020, MNIST-1D deep-double-descent notebook"),
+       history=(
+           EarlierDesign(1,
+                         '1000 samples, 600 epochs, the ascent tested on 3 held-out seeds',
+                         'inconclusive at master seed 0: rise -0.4 pp on the held-out seeds, '
+                         'descent 5.5 pp; recorded as a deviation', loosened=True),
+           EarlierDesign(2,
+                         '4000 samples, widths 16 … 256, 8 seeds, the peak as the mean of the '
+                         'widths either side of w*',
+                         'descent supported (6.4 pp); ascent inconclusive, 1.9 pp [-0.2, 4.0] '
+                         'against width 32, at master seed 0', loosened=True),
+       ),
        design=3)
 def test_double_descent_with_label_noise(sweep, budget, decide):
     """Hypothesis, fixed before any run: two-hidden-layer ReLU MLPs of widths 16 … 128 on the

@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 import pytest
 
-from harness.claim import claim
+from harness.claim import EarlierDesign, claim
 from harness.config import VALIDATION_DRAW, DataSpec, ModelSpec, TrainConfig
 from harness.facts import computed_within_factor, measured_within_factor
 from harness.images import IMAGE_SETS, image_sets_under
@@ -40,6 +40,12 @@ def width_lowers_test_error(test_error_by_width: Sequence[Sequence[float]],
        statement="Test error decreases as MLP width grows, all the way to the widest net.",
        refs=("Neyshabur, Tomioka & Srebro 2015 (arXiv 1412.6614)",
              "Nakkiran et al. 2019 (arXiv 1912.02292)", "Greydanus 2020, MNIST-1D"),
+       history=(
+           EarlierDesign(1,
+                         'an ordered-trend test over the widths',
+                         '0.137 [0.119, 0.155] from width 16 to 1024 at master seed 0; the test '
+                         'passes a sweep that rises again at its end'),
+       ),
        design=2)
 def test_bigger_networks_perform_better(sweep, budget, decide):
     """Hypothesis, fixed before any run: on MNIST-1D (4000 train, 12 000 test) one-hidden-layer
@@ -106,6 +112,13 @@ def sgd_reaches_global_minimum(train_errors: Sequence[float], train_losses: Sequ
        statement="Plain SGD reliably drives an over-parameterized network to a global minimum "
                  "of the training loss: zero training error and near-zero training loss.",
        refs=("Zhang et al. 2017 (arXiv 1611.03530)", "Greydanus 2020, MNIST-1D"),
+       history=(
+           EarlierDesign(1,
+                         "each seed's training error tested with a binomial test over the 4000 "
+                         'fixed training samples; zero 0-1 error read as a minimum',
+                         '0 errors on all 6 seeds (p = 2e-9), the training set treated as a '
+                         'sample'),
+       ),
        design=2)
 def test_plain_sgd_reaches_a_global_minimum(sweep, budget, decide):
     """Hypothesis, fixed before any run: plain SGD (lr 0.1, batch 100, 150 epochs) drives a
@@ -185,6 +198,12 @@ DEPTH_DESIGN_2 = """
        reason="plain deep MLPs on MNIST-1D get worse past 2-3 hidden layers: with He init they "
               "fit the training set at every depth and overfit; with the default init they "
               "also train worse (He et al. 2016's degradation)",
+       history=(
+           EarlierDesign(1,
+                         "PyTorch's default init, test error only",
+                         'plain MLPs at 42.6, 40.4, 39.5, 40.7, 46.9, 49.3 % test error at depths'
+                         ' 1 … 8, blamed on depth without the init'),
+       ),
        design=2)
 def test_deeper_plain_networks_perform_better(sweep, budget, decide):
     """Hypothesis, fixed before any run: plain ReLU MLPs with 1, 2, 3, 4, 6 and 8 hidden layers
@@ -223,6 +242,11 @@ def test_deeper_plain_networks_perform_better(sweep, budget, decide):
        statement="With residual connections, test error decreases as layers are added at fixed "
                  "width, all the way to the deepest net.",
        refs=("He et al. 2016 (ResNet)", "Greydanus 2020, MNIST-1D"),
+       history=(
+           EarlierDesign(1,
+                         "residual MLPs with PyTorch's default init, test error only",
+                         '41.9, 40.1, 39.6, 38.3, 37.2, 36.3 % test error at depths 1 … 8'),
+       ),
        design=2)
 def test_deeper_residual_networks_perform_better(sweep, budget, decide):
     """Hypothesis, fixed before any run: residual ReLU MLPs (a skip connection around every
