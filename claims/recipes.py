@@ -43,3 +43,9 @@ CNN_RECIPE = TrainConfig(model=CNN_SPEC, data=MNIST1D_LARGE_TEST, optimizer="ada
 MATCHED_MLP_SPEC = ModelSpec(kind="mlp", width=67, depth=2, activation="relu")
 # Seeds per budget for the shared CNN sweep.
 CNN_SEEDS = {"quick": 4, "standard": 6, "full": 12}
+
+# The data seeds the designs before the 2026-12 redesigns saw: the canonical draws (42, 43) they
+# were piloted and decided on, and master seed 0's first fresh draws (main 1019168528,
+# validation 1841879979), on which every one of them ran once before any was redesigned. A
+# redesigned claim records them in its history, so at master seed 0 it draws data of its own.
+SEEN_BEFORE_REDESIGN = (42, 43, 1019168528, 1841879979)

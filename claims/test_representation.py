@@ -18,7 +18,8 @@ from harness.claim import claim
 from harness.config import DataSpec, ModelSpec, TrainConfig
 from harness.probes import SELECTIVE, probe_point
 from harness.reporting.figures import Figure, Panel, Series
-from harness.stats import Evidence, all_of, difference_exceeds, equivalent_to, exceeds
+from harness.stats import (Evidence, all_of, counting_diverged, difference_exceeds,
+                           equivalent_to, exceeds)
 
 from .recipes import (CNN_RECIPE, CNN_SEEDS, CNN_SPEC, CNN_SWEEP, MATCHED_MLP_SPEC,
                       MNIST1D_LARGE_TEST, WIDTH_RECIPE, WIDTH_SEEDS, WIDTH_SWEEP)
@@ -80,6 +81,7 @@ def distance_panel() -> Panel:
                   style="dashed")))
 
 
+@counting_diverged(worst=1.0)
 def the_encoding_decides(raw_error, sincos_error) -> Evidence:
     """R1's judgement: over paired seeds, the linear model's test error on the raw angle minus
     on (sin θ, cos θ) is at least 10 pp (one-sample t on the differences, alpha 0.01)."""
@@ -118,6 +120,7 @@ def test_the_encoding_decides_a_linear_model(sweep, budget, decide):
         (encoding_panel(errors), distance_panel())))
 
 
+@counting_diverged(worst=1.0)
 def the_network_learns_the_encoding(mlp_raw_error, linear_sincos_error, linear_raw_error
                                     ) -> Evidence:
     """R2's judgement, over paired seeds, alpha 0.01:
@@ -179,6 +182,7 @@ def layer_values(probes: Sequence[dict], what: str) -> np.ndarray:
                     dtype=float)
 
 
+@counting_diverged(worst={"trained": 0.0, "at_init": 1.0})
 def training_makes_units_selective(trained, at_init) -> Evidence:
     """R3's judgement: over seeds, the mean class selectivity of the hidden units at the
     solution minus at the same seed's initialization is at least 0.03 (one-sample t on the
@@ -263,9 +267,13 @@ LEARNED_EFFECT = 0.05  # 5 pp of test error, as K4-architecture asks of the CNN
 
 def learned_beats_designed(cnn_error, designed_errors: dict[str, Sequence[float]]) -> Evidence:
     """R4's judgement: the CNN's test error is below each designed-feature classifier's by at
-    least 5 pp (Welch, alpha 0.01); every contender must be beaten."""
+    least 5 pp (Welch, alpha 0.01); every contender must be beaten. A diverged run counts
+    against its arm, at an error of 1 (``stats.counting_diverged``)."""
+    def counted(errors):
+        return np.where(np.isfinite(np.asarray(errors, dtype=float)), errors, 1.0)
+    cnn_error = counted(cnn_error)
     return all_of({f"beats the {name} on designed features": difference_exceeds(
-        errors, cnn_error, min_effect=LEARNED_EFFECT, alpha=ALPHA,
+        counted(errors), cnn_error, min_effect=LEARNED_EFFECT, alpha=ALPHA,
         label=f"test error of the {name} on designed features - of the CNN on the raw signal")
         for name, errors in designed_errors.items()})
 

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -33,6 +34,7 @@ CONTROLS = ("none", "shuffled_labels", "shuffled_inputs")
 # at every master seed.
 MAIN_DRAW, VALIDATION_DRAW = "main", "validation"
 DRAWS = (MAIN_DRAW, VALIDATION_DRAW)
+DRAW_OWNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{0,99}$")
 
 
 def data_seed(master_seed: int, draw: str = MAIN_DRAW) -> int:
@@ -44,9 +46,24 @@ def data_seed(master_seed: int, draw: str = MAIN_DRAW) -> int:
     master seed 0 included, a claim is decided on data no earlier design saw. A claim that needs
     the canonical set pins ``DataSpec(seed=42)``."""
     _check_int("master seed", master_seed, minimum=0)
-    _check_choice("data draw", draw, DRAWS)
+    check_draw(draw)
     digest = hashlib.sha256(json.dumps(["data draw", int(master_seed), draw]).encode())
     return int(digest.hexdigest()[:8], 16) % (1 << 31)
+
+
+def check_draw(draw: Any) -> None:
+    """A draw is one of ``DRAWS``, or one of them with an owner after '@' ("main@O2-x@design2"):
+    a draw of its own for a claim whose earlier design saw the shared one."""
+    base, _, owner = draw.partition("@") if isinstance(draw, str) else ("", "", "")
+    if base not in DRAWS or (owner == "" and "@" in draw) or not DRAW_OWNER.match(owner or "x"):
+        raise ValueError(f"unknown data draw {draw!r}; allowed: {', '.join(DRAWS)}, or one of "
+                         f"them followed by '@' and a claim's namespace")
+
+
+def own_draw(draw: str, owner: str) -> str:
+    """The draw ``draw`` of the claim named ``owner`` alone (``check_draw``)."""
+    check_draw(f"{draw.partition('@')[0]}@{owner}")
+    return f"{draw.partition('@')[0]}@{owner}"
 
 
 def resolve_data(config: "TrainConfig", master_seed: int) -> "TrainConfig":
@@ -140,7 +157,7 @@ class DataSpec:
         _check_bool("random_labels", self.random_labels)
         if self.seed is not None:
             _check_int("data seed", self.seed, minimum=0)
-        _check_choice("data draw", self.draw, DRAWS)
+        check_draw(self.draw)
         if self.seed is not None and self.draw != MAIN_DRAW:
             raise ValueError(f"data draw {self.draw!r} is resolved from the master seed; a spec "
                              f"with an explicit seed ({self.seed}) names its data already: "

@@ -166,6 +166,26 @@ def _predictions(config: TrainConfig, params: Params, device, data_store) -> tor
         return model.forward(stacked, data.x_test)[0].argmax(dim=-1)
 
 
+def _test_probabilities(run) -> tuple[torch.Tensor, torch.Tensor]:
+    """A trained run's softmax probabilities on its test set, with the test labels."""
+    data = cached_dataset(run.config.data, str(torch.device(run.device)), run.data_store)
+    model = build_model(run.config.model, data.input_shape, data.n_outputs)
+    stacked = {k: v[None].to(run.device).float() for k, v in run.params.items()}
+    with torch.no_grad():
+        return torch.softmax(model.forward(stacked, data.x_test)[0].double(), dim=-1), data.y_test
+
+
+def pair_ensemble(first, second) -> dict:
+    """Test error of two trained runs and of their ensemble (the mean of their predicted class
+    probabilities), a measurement. Two runs that found the same function gain nothing from
+    being averaged; runs that err on different inputs do (Fort, Hu & Lakshminarayanan 2019):
+    the gain is a difference between solutions that has consequences."""
+    pa, y = _test_probabilities(first)
+    pb, _ = _test_probabilities(second)
+    error = lambda p: float((p.argmax(dim=-1) != y).double().mean())  # noqa: E731
+    return {"member_errors": [error(pa), error(pb)], "ensemble_error": error((pa + pb) / 2)}
+
+
 def _distance(a: Params, b: Params) -> float:
     return math.sqrt(sum(float(((a[k] - b[k]).double() ** 2).sum()) for k in a))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -22,7 +23,7 @@ import torch
 
 from .cache import SUBFOLDERS, RunCache
 from .claim import BUDGETS, Budget, ClaimSpec, expected_failure, raise_for
-from .config import VALIDATION_DRAW, TrainConfig, data_seed
+from .config import VALIDATION_DRAW, TrainConfig, data_seed, own_draw
 from .executors import EXECUTORS, Executor, make_executor
 from .images import IMAGE_SETS, image_sets_under
 from .measure import Measurements
@@ -268,6 +269,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             "section": spec.section, "quote": spec.quote, "statement": spec.statement,
             "refs": list(spec.refs), "expected": spec.expected, "reason": spec.reason,
             "deviation": spec.deviation, "design": spec.design, "namespace": spec.namespace,
+            "history": [dataclasses.asdict(h) for h in spec.history],
             "position": item.stash.get(POSITION, 0)},
             ensure_ascii=False)))
 
@@ -316,13 +318,22 @@ def rng(pytestconfig: pytest.Config, claim_info: ClaimSpec):
                                  "stats"))
 
 
+def _seen_data(spec: Sweep, claim_info: ClaimSpec, master_seed: int) -> set[int]:
+    """The data seeds of ``spec`` at ``master_seed`` that an earlier design of the claim saw."""
+    return set(claim_info.seen_data_seeds) & {c.data.seed for _, c in spec.configs(master_seed)}
+
+
 @pytest.fixture
 def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
           request: pytest.FixtureRequest) -> Callable[..., ResultTable]:
     """``sweep(base, seeds=N, grid={"model.width": [...]}, shared_as=None, paired=())``: the
-    runs a claim needs (``paired``: paths whose arms share seeds, ``runs.Sweep.of``). Runs are seeded under the claim's namespace (its id and design version), or under
-    ``shared_as`` when several claims deliberately use one sweep (whose name then carries the
-    sweep's own design version). Progress is written live (through the capture) unless ``-q``."""
+    runs a claim needs (``paired``: paths whose arms share seeds, ``runs.Sweep.of``). Runs are
+    seeded under the claim's namespace (its id and design version), or under ``shared_as`` when
+    several claims deliberately use one sweep (whose name then carries the sweep's own design
+    version). Data come from the master seed's draw, except where an earlier design of the
+    claim saw that draw (``ClaimSpec.history``): the claim then draws its own, named by its
+    namespace, so a redesign is never confirmed on the data that motivated it. Progress is
+    written live (through the capture) unless ``-q``."""
     tr = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     capman = pytestconfig.pluginmanager.get_plugin("capturemanager")
     loud = tr is not None and pytestconfig.getoption("verbose") >= 0 and not hasattr(
@@ -339,8 +350,13 @@ def sweep(runner: Runner, claim_info: ClaimSpec, pytestconfig: pytest.Config,
             shared_as: str | None = None, paired: tuple[str, ...] = ()) -> ResultTable:
         spec = Sweep.of(base, seeds=seeds, grid=grid, namespace=shared_as or claim_info.namespace,
                         paired=paired)
-        seen = claim_info.seen_data_seeds & {c.data.seed
-                                             for _, c in spec.configs(runner.master_seed)}
+        if _seen_data(spec, claim_info, runner.master_seed) and base.data.seed is None:
+            # an earlier design saw this master seed's shared draw: this design draws its own
+            base = base.with_values(**{"data.draw": own_draw(base.data.draw,
+                                                             claim_info.namespace)})
+            spec = Sweep.of(base, seeds=seeds, grid=grid,
+                            namespace=shared_as or claim_info.namespace, paired=paired)
+        seen = _seen_data(spec, claim_info, runner.master_seed)
         if seen:
             raise ValueError(
                 f"{claim_info.id} design {claim_info.design} would be decided on data seed(s) "

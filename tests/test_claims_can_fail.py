@@ -47,7 +47,7 @@ def test_width_claim_is_not_supported_when_the_widest_nets_are_clearly_worse():
     late_rise = groups([0.60, 0.50, 0.42, 0.36, 0.34, 0.36, 0.38], 0.005, 6, 103)
     ev = known.width_lowers_test_error(late_rise)
     assert ev.verdict != SUPPORTED
-    assert ev.decided_by.startswith("no late reversal")
+    assert ev.decided_by.startswith("no point worse than an earlier one")
 
 
 def test_width_claim_can_be_supported():
@@ -267,26 +267,40 @@ def test_landscape_pairs_are_disjoint():
     assert opt.pairs(5) == [(0, 1), (2, 3)]
 
 
-def _o2(dist, dis, diff, seed):
+def _o2(errors, gains, seed, seeds=16):
+    """O2's judgement on simulated width-1024 seeds: test error (mean, sd) over ``seeds`` runs
+    and ensemble gain (mean, sd) over half as many pairs."""
     rng = np.random.default_rng(seed)
-    return opt.different_optima_equally_good(*[[rng.normal(m, sd, 8) for m, sd in pairs]
-                                               for pairs in (dist, dis, diff)])
+    return opt.different_optima_equally_good([rng.normal(*errors, seeds)],
+                                             [rng.normal(*gains, seeds // 2)])
 
 
-def test_o2_is_refuted_when_seeds_reach_the_same_solution():
-    ev = _o2([(0.01, 0.005)] * 2, [(0.001, 0.001)] * 2, [(0.0, 0.001)] * 2, 310)
-    assert ev.verdict == REFUTED and ev.decided_by.startswith("apart after matching")
+PILOT_O2_ERRORS, PILOT_O2_GAINS = (0.390, 0.0021), (0.0054, 0.0012)
 
 
-def test_o2_is_refuted_when_seeds_differ_in_accuracy_beyond_the_margin():
-    ev = _o2([(0.87, 0.02)] * 2, [(0.25, 0.01)] * 2, [(0.06, 0.005)] * 2, 311)
-    assert (ev.verdict, ev.refuted_as) == (REFUTED, "beyond the margin")
+def test_o2_is_refuted_when_seeds_find_the_same_function():
+    """Two seeds that reach one function, up to relabelled units, gain nothing by averaging."""
+    ev = _o2(PILOT_O2_ERRORS, (0.0, 0.0005), 310)
+    assert ev.verdict == REFUTED and ev.decided_by == "different, width 1024"
 
 
-def test_o2_can_be_supported():
-    ev = _o2([(0.87, 0.016), (0.91, 0.0014)], [(0.25, 0.006), (0.17, 0.0033)],
-             [(0.0, 0.008), (0.0, 0.0035)], 312)
+def test_o2_is_refuted_when_seeds_spread_like_an_under_parameterized_net():
+    """The designed contrast: width 16's spread in the pilot (1.68 pp); the old design's mean
+    of exchangeable differences passed at any spread."""
+    ev = _o2((0.529, 0.0168), (0.0207, 0.0041), 311, seeds=32)
+    assert ev.verdict != SUPPORTED and ev.decided_by == "equally good, width 1024"
+    wider = _o2((0.529, 0.04), (0.0207, 0.0041), 312)
+    assert (wider.verdict, wider.refuted_as) == (REFUTED, "beyond the margin")
+
+
+def test_o2_can_be_supported_and_its_premise_is_checked():
+    ev = _o2(PILOT_O2_ERRORS, PILOT_O2_GAINS, 313)
     assert ev.verdict == SUPPORTED
+    measured = {1024: {"test_error": np.full(16, 0.39), "ensemble_gain": np.full(8, 0.005),
+                       "train_error": np.r_[np.zeros(15), 0.0025]}}
+    gated = opt.optima_evidence(measured, (1024,), 4000)
+    assert gated.verdict == "inconclusive"
+    assert gated.decided_by.startswith("premise not met: width 1024 interpolates")
 
 
 def test_o6_connected_is_not_supported_when_the_curve_is_no_better_than_the_line():
@@ -310,72 +324,86 @@ def test_o6_connected_can_be_supported():
     assert opt.curve_joins_solutions(line, curve).verdict == SUPPORTED
 
 
-def _o3(errors, losses, seed, n=12):
+def _o3(train_error_by_multiple, seed, n=12, limit_spread=0.1):
+    """O3's judgement on simulated seeds: per grid rate (by its multiple of the pilot limit) a
+    training error (mean, sd; NaN for diverged), each seed's own limit drawn around the
+    pilot's."""
     rng = np.random.default_rng(seed)
-    return opt.learning_rate_has_a_critical_value(
-        [np.clip(rng.normal(m, sd, n), 0, 1) if np.isfinite(m) else np.full(n, np.nan)
-         for m, sd in errors],
-        [rng.normal(m, sd, n) if np.isfinite(m) else np.full(n, np.nan) for m, sd in losses])
+    errors = [np.full(n, np.nan) if np.isnan(m) else np.clip(rng.normal(m, sd, n), 0, 1)
+              for m, sd in train_error_by_multiple]
+    limits = opt.PILOT_STABILITY_LIMIT * rng.normal(1.0, limit_spread, n)
+    return opt.learning_rate_has_a_critical_value(errors, limits)
 
 
-PILOT_O3_LOSSES = [(2.08, 0.01), (1.34, 0.02), (0.15, 0.03), (0.001, 0.0), (np.nan, 0)]
+PILOT_O3 = [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.001), (np.nan, 0), (np.nan, 0)]
 
 
-def test_o3_is_refuted_when_the_largest_rate_trains_fine():
-    ev = _o3([(0.79, 0.01), (0.5, 0.01), (0.03, 0.01), (0.0, 0.0), (0.0, 0.0)],
-             PILOT_O3_LOSSES[:4] + [(0.001, 0.0)], 320)
-    assert ev.verdict == REFUTED and ev.decided_by == "fails at lr 10"
+def test_o3_is_refuted_when_rates_above_the_limit_train():
+    """The catapult world: training proceeds past 2/λ_max at init."""
+    ev = _o3(PILOT_O3[:4] + [(0.01, 0.005), (0.02, 0.005)], 320, limit_spread=0.0)
+    assert ev.verdict == REFUTED and ev.decided_by == "fails at or above the limit"
 
 
-def test_o3_is_not_supported_when_small_rates_are_not_slow():
-    ev = _o3([(0.02, 0.01), (0.02, 0.01), (0.03, 0.01), (0.0, 0.0), (np.nan, 0)],
-             [(0.15, 0.03), (0.15, 0.03), (0.15, 0.03), (0.001, 0.0), (np.nan, 0)], 321)
-    assert ev.verdict != SUPPORTED and ev.decided_by == "slow at lr 0.001"
-
-
-def test_o3_is_refuted_when_nothing_trains():
-    ev = _o3([(0.8, 0.01)] * 4 + [(np.nan, 0)], PILOT_O3_LOSSES, 322)
-    assert ev.verdict == REFUTED and ev.decided_by.startswith("trains at lr")
+def test_o3_is_refuted_when_small_rates_do_not_train():
+    ev = _o3([(0.8, 0.01)] * 4 + PILOT_O3[4:], 321)
+    assert ev.verdict == REFUTED and ev.decided_by == "trains below half the limit"
 
 
 def test_o3_can_be_supported_and_counts_divergence_as_failure():
-    ev = _o3([(0.79, 0.01), (0.5, 0.01), (0.03, 0.005), (0.0, 0.0), (np.nan, 0)],
-             PILOT_O3_LOSSES, 323)
+    ev = _o3(PILOT_O3, 323)
     assert ev.verdict == SUPPORTED
-    assert ev.details["fails at lr 10"]["estimate"] == 1.0
+    assert ev.details["fails at or above the limit"]["estimate"] == 1.0
 
 
-def _o4(train, test, seed, n=8):
+def test_the_smallest_rate_is_refuted_as_best_when_a_larger_rate_generalizes_better():
+    rng = np.random.default_rng(329)
+    ev = opt.smallest_rate_is_best(rng.normal(0.340, 0.005, 12), rng.normal(0.267, 0.005, 12))
+    assert (ev.verdict, ev.refuted_as) == (REFUTED, "beyond the margin")
+    same = opt.smallest_rate_is_best(rng.normal(0.30, 0.005, 12), rng.normal(0.30, 0.005, 12))
+    assert same.verdict == SUPPORTED
+
+
+def _o4(test, seed, n=8):
     rng = np.random.default_rng(seed)
-    return opt.small_random_init_works([rng.normal(m, sd, n) for m, sd in train],
-                                       [rng.normal(m, sd, n) for m, sd in test])
+    return opt.init_scale_matters_at_depth([np.full(n, np.nan) if np.isnan(m) else
+                                            rng.normal(m, sd, n) for m, sd in test])
 
 
-PILOT_O4_TRAIN = [(0.889, 0.0), (0.20, 0.007), (0.017, 0.001), (0.0, 0.0), (0.52, 0.03)]
+PILOT_O4_DEPTH_8 = [(0.902, 0.0), (0.382, 0.017), (0.385, 0.016), (0.764, 0.096), (np.nan, 0)]
+PILOT_O4_DEPTH_2 = [(0.367, 0.009), (0.378, 0.017), (0.374, 0.010), (0.418, 0.014), (0.722, 0.015)]
 
 
-def test_o4_is_refuted_when_zero_init_trains_like_the_default():
-    ev = _o4([(0.017, 0.001)] + PILOT_O4_TRAIN[1:],
-             [(0.39, 0.005), (0.399, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 324)
-    assert ev.verdict == REFUTED and ev.decided_by == "zero init fails"
+def test_o4_is_not_supported_where_a_small_start_is_harmless():
+    """The designed contrast: the pilot's depth-2 nets, where 1/8 of He's scale trains as
+    well as He's."""
+    ev = _o4(PILOT_O4_DEPTH_2, 324)
+    assert ev.verdict == REFUTED and ev.decided_by == "too small is worse"
 
 
 def test_o4_is_refuted_when_large_inits_are_no_worse():
-    ev = _o4(PILOT_O4_TRAIN,
-             [(0.90, 0.0), (0.399, 0.004), (0.386, 0.005), (0.385, 0.005), (0.384, 0.005)], 325)
-    assert ev.verdict == REFUTED and ev.decided_by.startswith("scaling up degrades")
+    ev = _o4(PILOT_O4_DEPTH_8[:2] + [(0.385, 0.004), (0.385, 0.016), (0.386, 0.016)], 325)
+    assert ev.verdict != SUPPORTED and ev.decided_by == "too large is worse"
+    tight = _o4(PILOT_O4_DEPTH_8[:2] + [(0.385, 0.004)] * 3, 326)
+    assert tight.verdict == REFUTED and tight.decided_by == "too large is worse"
 
 
-def test_o4_is_refuted_when_a_small_random_scale_does_not_train():
-    ev = _o4([(0.889, 0.0), (0.88, 0.005)] + PILOT_O4_TRAIN[2:],
-             [(0.90, 0.0), (0.90, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 326)
-    assert ev.verdict == REFUTED and ev.decided_by == "a small random scale trains"
-
-
-def test_o4_can_be_supported():
-    ev = _o4(PILOT_O4_TRAIN,
-             [(0.90, 0.0), (0.39, 0.004), (0.386, 0.005), (0.436, 0.01), (0.67, 0.02)], 327)
+def test_o4_counts_a_diverged_arm_against_itself_and_can_be_supported():
+    ev = _o4(PILOT_O4_DEPTH_8, 327)
     assert ev.verdict == SUPPORTED
+    assert ev.details["diverged_runs"]["test_error_by_scale"] == [0, 0, 0, 0, 8]
+
+
+def test_o4_premise_fails_when_a_tuned_rate_sits_at_the_grid_edge():
+    from harness.premises import given
+    from harness.tuning import tuned_inside_grid
+    at_edge = [[0.6, 0.6], [0.5, 0.5], [0.45, 0.45], [0.44, 0.44], [0.43, 0.43], [0.42, 0.42],
+               [0.41, 0.41]]
+    premise = tuned_inside_grid(at_edge, opt.INIT_RATES, what="depth 8, scale 1")
+    assert not premise.holds and premise.measured == "chosen 0.3"
+    untrainable = [[0.90, 0.902]] * 7
+    assert tuned_inside_grid(untrainable, opt.INIT_RATES, what="depth 8, scale 8").holds
+    ev = given([premise], _o4(PILOT_O4_DEPTH_8, 328))
+    assert ev.verdict == "inconclusive" and "premise not met" in ev.decided_by
 
 
 # --- O5-tuned-sgd ------------------------------------------------------------------------------
@@ -579,7 +607,7 @@ def test_k5_is_not_supported_when_the_last_ideas_undo_the_first():
     partial one: the ideas did not accumulate."""
     undone = groups([0.90, 0.30, 0.30, 0.38, 0.42, 0.45], 0.01, 8, 902)
     ev = known.ideas_accumulate(undone)
-    assert ev.verdict != SUPPORTED and "no late reversal" in ev.decided_by
+    assert ev.verdict != SUPPORTED and "no point worse than an earlier one" in ev.decided_by
 
 
 def test_k5_counts_a_diverged_rung_as_chance():

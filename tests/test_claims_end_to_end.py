@@ -214,3 +214,27 @@ def test_learned_features_do_not_win_when_labels_carry_no_signal(control_runner)
     ev = run_claim(rep.test_learned_features_beat_designed_ones, control_runner,
                    shuffled_and_short)
     assert ev.verdict != SUPPORTED
+
+
+def test_different_optima_are_not_equally_good_below_interpolation(control_runner):
+    """O2's designed contrast, end to end: the width sweep's real recipe at width 16 (826
+    parameters for 4000 samples), trained, measured (ensembles, matching) and judged by O2's
+    own rule, is not supported: its seeds spread too far, and they do not fit their training
+    set, so the optimum premise fails too."""
+    runs = control_runner.run(Sweep.of(opt.WIDTH_RECIPE, seeds=12, grid={"model.width": (16,)},
+                                       namespace="control/O2-width-16"))
+    measure = Measurements(control_runner, control_runner.cache.root / "measurements")
+    measured = opt.optima_by_width(runs, measure)
+    judged = opt.different_optima_equally_good([measured[16]["test_error"]],
+                                               [measured[16]["ensemble_gain"]], (16,))
+    assert judged.verdict != SUPPORTED and judged.decided_by == "equally good, width 16"
+    gated = opt.optima_evidence(measured, (16,), opt.WIDTH_RECIPE.data.n_train)
+    assert gated.verdict != SUPPORTED and "premise not met" in gated.decided_by
+
+
+def test_a_small_start_is_harmless_at_depth_two(control_runner):
+    """O4's body at the quick budget on the real recipe: its depth-2 contrast, judged by the
+    same rule, is not supported, and zero init stays at chance."""
+    ev = run_claim(opt.test_small_random_initialization_works, control_runner, lambda c: c)
+    assert ev.details["depth 2 (contrast, same rule)"]["verdict"] != SUPPORTED
+    assert abs(ev.details["zero init at depth 8, test error"] - 0.9) < 0.03

@@ -35,7 +35,7 @@ def test_a_design_is_never_decided_on_data_an_earlier_design_saw(pytester):
     pytester.makeconftest("")
     pytester.makepyfile(test_inner=textwrap.dedent('''
         from harness.claim import EarlierDesign, claim
-        from harness.config import DataSpec, ModelSpec, TrainConfig
+        from harness.config import DataSpec, ModelSpec, TrainConfig, data_seed
         from harness.stats import exceeds
 
         def tiny(seed):
@@ -53,9 +53,21 @@ def test_a_design_is_never_decided_on_data_an_earlier_design_saw(pytester):
         @claim("A2-fresh", section="S", quote="q", statement="s", design=2, history=(SEEN,))
         def test_on_fresh_data(sweep, decide):
             runs = sweep(tiny(None), seeds=2).only()
+            assert runs.config.data.seed == data_seed(0)  # the shared draw, unseen
+            decide(exceeds([0.3, 0.31], 0.0, min_effect=0.1, alpha=0.01))
+
+        SHARED_SEEN = EarlierDesign(1, "first", "saw master seed 0's shared draw",
+                                    data_seeds=(data_seed(0),))
+
+        @claim("A3-own", section="S", quote="q", statement="s", design=2,
+               history=(SHARED_SEEN,))
+        def test_on_its_own_draw(sweep, decide):
+            runs = sweep(tiny(None), seeds=2).only()
+            assert runs.config.data.seed == data_seed(0, "main@A3-own@design2")
+            assert runs.config.data.seed != data_seed(0)
             decide(exceeds([0.3, 0.31], 0.0, min_effect=0.1, alpha=0.01))
     '''))
     result = pytester.runpytest("--claims-no-cache", "-p", "no:randomly")
     out = result.stdout.str()
     assert "A1-seen design 2 would be decided on data seed(s) [7]" in out
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=2, failed=1)

@@ -131,7 +131,10 @@ def test_claims_list_prints_the_catalog_and_runs_nothing(pytester):
     project(pytester, test_catalog='''
         import pathlib
 
-        @claim("K2-second", section="Known 2", quote="q", statement="The second statement.")
+        from harness.claim import EarlierDesign
+
+        @claim("K2-second", section="Known 2", quote="q", statement="The second statement.",
+               design=2, history=(EarlierDesign(1, "a grid", "saw it", loosened=True),))
         def test_second(decide):
             pathlib.Path("ran-second").write_text("x")
             decide(evidence("supported"))
@@ -148,10 +151,11 @@ def test_claims_list_prints_the_catalog_and_runs_nothing(pytester):
     result = pytester.runpytest("--claims-list", "--claims-no-cache")
     assert result.ret == 0
     result.stdout.re_match_lines([
-        r"^id\s+section\s+expected\s+statement$",
-        r"^-+\s+-+\s+-+\s+-+$",
-        r"^K1-first\s+Known 1\s+refuted\s+The first statement\.$",
-        r"^K2-second\s+Known 2\s+supported\s+The second statement\.$",
+        r"^id\s+section\s+expected\s+design\s+statement$",
+        r"^-+\s+-+\s+-+\s+-+\s+-+$",
+        r"^K1-first\s+Known 1\s+refuted\s+1\s+The first statement\.$",
+        r"^K2-second\s+Known 2\s+supported\s+2 \(1 earlier, 1 loosened\)\s+The second "
+        r"statement\.$",
     ])
     result.stdout.fnmatch_lines(["*listed 2 claims*"])
     # only claims are listed, and no test body ran
@@ -310,7 +314,7 @@ def test_summary_table_lists_every_claim_and_only_supported_passes(pytester):
     assert {k: v for k, v in rows["V1-supported"].items() if k != "time"} == {
         "id": "V1-supported", "verdict": "supported", "expected": "supported",
         "outcome": "passed", "decided by": "-", "estimate [CI]": "0.05 [0.03, 0.07]",
-        "p": "0.001", "p Holm": "0.003", "seeds": "3"}
+        "p": "0.001", "p Holm": "0.006", "seeds": "3"}
     assert (rows["V2-inconclusive"]["verdict"], rows["V2-inconclusive"]["outcome"]) == (
         "inconclusive", "failed")
     assert rows["V2-inconclusive"]["estimate [CI]"] == "0.01 [-0.02, 0.04]"
@@ -552,7 +556,11 @@ def test_a_new_design_version_draws_fresh_seeds(pytester, torch_warm):
     """Raising ``design=`` after a result was seen must not confirm the new design on the
     seeds that suggested it."""
     body = '''
-        @claim("S1-seeded", section="S", quote="q", statement="s", design={design})
+        from harness.claim import EarlierDesign
+
+        @claim("S1-seeded", section="S", quote="q", statement="s", design={design},
+               history=tuple(EarlierDesign(d, "earlier", "saw it")
+                             for d in range(1, {design})))
         def test_seeded(sweep, decide):
             sweep(TINY, seeds=2)
             decide(evidence("supported"))
@@ -777,13 +785,14 @@ def test_holm_marks_a_verdict_that_would_change(pytester):
     project(pytester, test_holm=claim_body.format(cid="H1-strong", name="strong", p=0.0001)
             + claim_body.format(cid="H2-weak", name="weak", p=0.008))
     _, rows = verdict_table(pytester.runpytest(*cache_args(pytester)).outlines)
-    assert rows["H1-strong"]["p Holm"] == "2.00e-04"
-    assert rows["H2-weak"]["p Holm"] == "0.008"
+    # the family holds both one-sided tests of each claim (2m hypotheses), so its error is alpha
+    assert rows["H1-strong"]["p Holm"] == "4.00e-04"
+    assert rows["H2-weak"]["p Holm"] == "0.024 !"
     project(pytester, test_holm2=claim_body.format(cid="H3-weak", name="weak", p=0.009))
     result = pytester.runpytest(*cache_args(pytester))
     _, rows = verdict_table(result.outlines)
-    assert rows["H1-strong"]["p Holm"] == "3.00e-04"
-    assert rows["H2-weak"]["p Holm"] == rows["H3-weak"]["p Holm"] == "0.016 !"
+    assert rows["H1-strong"]["p Holm"] == "6.00e-04"
+    assert rows["H2-weak"]["p Holm"] == rows["H3-weak"]["p Holm"] == "0.04 !"
     result.stdout.fnmatch_lines(["*! marks 2 claim(s) that would be inconclusive after "
                                  "adjustment: H2-weak, H3-weak.*"])
 

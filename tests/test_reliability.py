@@ -294,23 +294,30 @@ def planted(groups, point=0, seed=0):
     return out
 
 
-def test_a_diverged_run_is_excluded_and_counted_not_a_traceback():
+def test_a_diverged_run_counts_against_its_arm_not_a_traceback():
+    """Intention to treat (``stats.counting_diverged``): a diverged run's error counts as 1 in
+    the arm it diverged in, so a diverged width is worse, not silently dropped."""
     rng = np.random.default_rng(0)
     widths = [rng.normal(m, 0.01, 6) for m in np.linspace(0.5, 0.38, 7)]
+    clean = known.width_lowers_test_error(widths)
     ev = known.width_lowers_test_error(planted(widths, point=3))
-    assert ev.verdict == SUPPORTED and ev.details["diverged_runs_excluded"] == 1
+    assert clean.verdict == SUPPORTED and ev.verdict != SUPPORTED
+    assert ev.details["diverged_runs"]["test_error_by_width"] == [0, 0, 0, 1, 0, 0, 0]
     depth = [rng.normal(m, 0.01, 4) for m in (0.42, 0.41, 0.43, 0.45, 0.47, 0.49)]
     assert known.depth_lowers_test_error(planted(depth)).verdict == REFUTED
     train = [np.zeros(4)] * 3
     ev = gen.gap_does_not_grow_with_width(planted(train, 1), planted(
         [rng.normal(m, 0.004, 4) for m in (0.385, 0.358, 0.334)], 1))
-    assert ev.details["diverged_runs_excluded"] == 2 and ev.verdict == SUPPORTED
+    assert ev.details["diverged_runs"] == {"train_error_by_width": [0, 1, 0],
+                                           "test_error_by_width": [0, 1, 0]}
+    assert ev.verdict != SUPPORTED  # the diverged net's gap counts as the worst, 1
 
 
-def test_a_sample_left_with_one_run_is_inconclusive_saying_why():
-    groups = [np.array([0.5, NAN, NAN]), np.array([0.4, 0.41, 0.39])]
+def test_diverged_runs_in_the_baseline_arm_count_against_the_baseline():
+    groups = [np.array([0.5, NAN, NAN]), np.array([0.6, 0.61, 0.59])]
     ev = gen.beats_a_linear_model(groups[1], groups[0])
-    assert ev.verdict == INCONCLUSIVE and "diverged" in ev.estimate_label
+    assert ev.details["diverged_runs"]["linear_accuracies"] == 2
+    assert ev.details["diverged_as"] == 0.0
 
 
 def test_divergence_is_failure_where_training_success_is_the_claim():
@@ -327,7 +334,8 @@ def test_a_planted_diverged_seed_in_real_training_gives_a_verdict(tmp_path, tiny
     errors = runs.metric("test_error")
     assert all(np.isnan(e).all() for e in errors)
     ev = known.width_lowers_test_error(errors, widths=[4, 8])
-    assert ev.verdict == INCONCLUSIVE and ev.details["reason"].startswith("6 diverged")
+    assert ev.verdict == INCONCLUSIVE
+    assert ev.details["reason"].startswith("every run diverged (6 non-finite values)")
 
 
 # -- housekeeping ---------------------------------------------------------------------------------

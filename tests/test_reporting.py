@@ -20,14 +20,16 @@ import pytest
 from harness.__main__ import main as harness_main
 from harness.reporting.benchmarks import performance_rows, read_benchmarks
 from harness.reporting.compare import compare, comparison_lines, tolerance
+from harness.facts import computed_within_factor
 from harness.reporting.document import (HELD, NOT_HELD, QUALIFIED, UNDECIDED, build,
-                                        statement_verdicts, to_html, write_report)
+                                        statement_verdicts, to_html, to_markdown, write_report)
 from harness.reporting.figures import Figure, Panel, Series, render_png
 from harness.reporting.records import (SCHEMA_VERSION, ClaimRecord, SchemaError, SessionRecord,
                                        strict_json)
+from harness.reporting.table import summary_lines
 from harness.reporting.saved import (autosave_name, find_saved, read_results, save,
                                      saved_runs)
-from harness.stats import (all_of, difference_exceeds, equivalent_to, no_worse_than,
+from harness.stats import (Evidence, all_of, difference_exceeds, equivalent_to, no_worse_than,
                            undecidable)
 
 
@@ -146,6 +148,104 @@ def test_unreadable_results_are_named(session, tmp_path, doctor, message):
 def test_strict_json_replaces_every_non_finite_number():
     assert strict_json({"a": [1.0, math.nan, {"b": math.inf}], "c": (2, -math.inf)}) == {
         "a": [1.0, None, {"b": None}], "c": [2, None]}
+
+
+# -- the session's family (Holm) and the headline ------------------------------------------------
+
+def _by_hand(verdict: str, p: float, p_against: float, how: str = "") -> Evidence:
+    return Evidence(test="Welch t, minimum effect", statistic=3.0, estimate=0.05,
+                    estimate_label="effect", ci_low=0.03, ci_high=0.07, ci_level=0.98,
+                    p_value=p, p_against=p_against, alpha=0.01, min_effect=0.02, n_seeds=6,
+                    verdict=verdict, refuted_as=how, claim_direction="above")
+
+
+def _row(lines: list[str], cid: str) -> list[str]:
+    """The cells of claim ``cid``'s row in the verdict table (columns are 2+ spaces apart)."""
+    line = next(line for line in lines if line.startswith(cid + " "))
+    return re.split(r"\s{2,}", line.strip())
+
+
+def test_holm_adjusts_both_sides_of_every_claim_and_marks_what_does_not_survive():
+    """Two claims, four one-sided tests. The weak one's p 0.004 is 0.012 after Holm over four
+    (over the two decision p-values, the rule before, it was 0.004 and kept its verdict)."""
+    s = _session(strong=_record("H1-strong", _by_hand("supported", 1e-4, 0.9999)),
+                 weak=_record("H2-weak", _by_hand("supported", 0.004, 0.996)))
+    strong, weak = s.claims["H1-strong"], s.claims["H2-weak"]
+    assert strong.p_holm == pytest.approx(4e-4) and weak.p_holm == pytest.approx(0.012)
+    assert weak.holm == {"p_supporting": pytest.approx(0.012), "p_refuting": pytest.approx(1.0),
+                         "verdict": "inconclusive", "family_alpha": 0.01, "family_size": 4}
+    assert (weak.verdict, weak.outcome) == ("supported", "passed")  # its own reading stands
+    assert weak.changed_by_holm and not strong.changed_by_holm
+    lines = summary_lines(s.claims.values())
+    assert _row(lines, "H2-weak")[1:3] == ["supported (not after Holm)", "supported"]
+    assert _row(lines, "H2-weak")[7] == "0.012 !"
+    assert _row(lines, "H1-strong")[1] == "supported"
+    assert ("! marks 1 claim(s) that would be inconclusive after adjustment: H2-weak. "
+            in lines[-1]) and "over the 4 one-sided tests" in lines[-1]
+    md = to_markdown(build(s))
+    assert "| H2-weak | supported (not after Holm) |" in md
+    assert "after Holm: inconclusive" in md
+
+
+def test_a_refuted_verdict_that_does_not_survive_keeps_its_words():
+    s = _session(a=_record("H1-refuted", _by_hand("refuted", 0.995, 0.005, how="reversed")),
+                 b=_record("H2-other", _by_hand("inconclusive", 0.3, 0.7)))
+    assert s.claims["H1-refuted"].verdict_with_holm == "refuted (reversed; not after Holm)"
+    assert s.claims["H2-other"].verdict_with_holm == "inconclusive"
+
+
+def test_published_facts_stay_out_of_the_family():
+    fact = computed_within_factor(175e9, stated=12e9, factor=1.1, alpha=0.01, label="params")
+    s = _session(fact=_record("K1-gpt3", fact, expected="refuted"),
+                 weak=_record("H2-weak", _by_hand("supported", 0.004, 0.996)))
+    gpt3 = s.claims["K1-gpt3"]
+    assert gpt3.p_holm is None and not gpt3.in_holm_family and "published" in gpt3.holm["excluded"]
+    assert s.claims["H2-weak"].holm["family_size"] == 2  # one claim, two one-sided tests
+    assert s.claims["H2-weak"].p_holm == pytest.approx(0.008)  # survives: 2 tests, not 4
+    lines = summary_lines(s.claims.values())
+    assert _row(lines, "K1-gpt3")[7] == "fact"
+    assert "published facts are outside the family (K1-gpt3)" in lines[-1]
+    again = SessionRecord.from_dict(json.loads(json.dumps(s.to_dict())))
+    assert again.to_dict() == s.to_dict()
+
+
+def test_a_results_file_from_before_reads_under_the_family_rule(session):
+    """Written before: no ``holm`` in the decision, its ``p_holm`` adjusted over decision
+    p-values, evidence without ``headline``. It loads, and the family reading is recomputed."""
+    data = session.to_dict()
+    for claim in data["claims"].values():
+        if claim["decision"]:
+            claim["decision"].pop("holm")
+            claim["decision"].pop("headline")
+            claim["decision"]["p_holm"] = 0.5
+            claim["evidence"].pop("headline")
+    again = SessionRecord.from_dict(data)
+    assert again.claims["K1-width"].p_holm == session.claims["K1-width"].p_holm != 0.5
+    assert again.claims["K1-width"].verdict_after_holm == "supported"
+    g4 = again.claims["G4-memorize"].decided
+    assert g4.headline == {} and g4.headline_estimate.estimate == g4.estimate
+
+
+def test_a_combined_claim_shows_its_headline_and_apart_the_part_that_decided():
+    """G1's shape: the headline (the gap's shrinkage) is supported; the part that decided (no
+    point worse than an earlier one) is inconclusive, with an estimate of its own."""
+    shrinks = difference_exceeds([0.61, 0.62, 0.60, 0.61], [0.25, 0.26, 0.24, 0.25],
+                                 min_effect=0.02, alpha=0.01, label="gap at 500 - at 8000")
+    margin = no_worse_than([0.30, 0.36, 0.24, 0.31], [0.30, 0.31, 0.29, 0.30], margin=0.02,
+                           alpha=0.01, label="gap at 8000 - at 4000")
+    ev = all_of({"gap shrinks": shrinks, "no reversal": margin})
+    assert ev.decided_by == "no reversal" and ev.verdict == "inconclusive"
+    s = _session(g1=_record("G1-gap-vs-n", ev))
+    row = _row(summary_lines(s.claims.values()), "G1-gap-vs-n")
+    assert row[5] == "0.36 [0.3419, 0.3781]"  # the headline: the gap's shrinkage
+    assert row[4] == "no reversal: 0.0025 [-0.1062, 0.1112]"  # the deciding part, apart
+    md = to_markdown(build(s))
+    assert "| 0.36 [0.3419, 0.3781] | no reversal: 0.0025 [-0.1062, 0.1112] |" in md
+    assert "- gap shrinks: gap at 500 - at 8000 = 0.36, 98% CI [0.3419, 0.3781]" in md
+    assert ("- decided by: no reversal: gap at 8000 - at 4000 = 0.0025, 98% CI [-0.1062, "
+            "0.1112]") in md
+    data = s.to_dict()["claims"]["G1-gap-vs-n"]["decision"]
+    assert data["headline"]["part"] == "gap shrinks" and data["estimate"] == margin.estimate
 
 
 # -- saved runs -------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from .benchmarks import performance_rows
 from .figures import Figure, render_png
 from .records import ClaimRecord, SessionRecord
 from .saved import write_json
-from .table import COMPUTE_HEADER, compute_rows, num
+from .table import (COMPUTE_HEADER, compute_rows, decided_by_cell, holm_cell, holm_note,
+                    interval_cell, num)
 
 # (prefix of a claim's section, English heading, the note's own heading)
 NOTE_SECTIONS = (
@@ -81,20 +82,34 @@ def _verdict_line(r: ClaimRecord) -> str:
     return line
 
 
+def _holm_words(r: ClaimRecord) -> str:
+    if r.in_holm_family:
+        return f"Holm-adjusted {num(r.p_holm)}; after Holm: {r.verdict_after_holm}"
+    if r.holm is not None:
+        return "a published fact: not in the session's Holm family"
+    return "not adjusted"
+
+
 def _numbers(r: ClaimRecord) -> list[str]:
+    """The headline estimate first, then the part that decided with its own estimate when it
+    is another part, the p-values and the runs."""
     ev = r.decided
     if ev is None:
         return []
+    head = ev.headline_estimate
     items = [f"test: {ev.test}",
-             f"{ev.estimate_label} = {num(ev.estimate)}, {ev.ci_level:.0%} CI "
-             f"[{num(ev.ci_low)}, {num(ev.ci_high)}]",
-             f"p = {num(ev.decision_p)} (Holm-adjusted {num(r.p_holm)}), alpha = {ev.alpha}, "
+             f"{head.label} = {num(head.estimate)}, {ev.ci_level:.0%} CI "
+             f"[{num(head.ci_low)}, {num(head.ci_high)}]",
+             f"p = {num(ev.decision_p)} ({_holm_words(r)}), alpha = {ev.alpha}, "
              f"smallest effect or margin = {num(ev.min_effect)}, seeds = {ev.n_seeds}",
              f"runs trained {r.runs['trained']}, read from the cache {r.runs['reused']}; wall "
              f"time {r.seconds:.1f} s; training time of the runs read "
              f"{r.compute['train_seconds']:.1f} s"]
-    if ev.decided_by:
-        items.insert(1, f"decided by: {ev.decided_by}")
+    if ev.decided_apart:
+        items.insert(2, f"decided by: {ev.estimate_label} = {num(ev.estimate)}, "
+                        f"{ev.ci_level:.0%} CI [{num(ev.ci_low)}, {num(ev.ci_high)}]")
+    elif ev.decided_by:
+        items.insert(2, f"decided by: {ev.decided_by}")
     return items
 
 
@@ -230,13 +245,22 @@ def build(session: SessionRecord, benchmarks: dict | None = None) -> list[Block]
     rows = []
     for r in sorted(s.claims.values(), key=lambda r: (_order(_section_of(r)[0]), r.sort_key)):
         ev = r.decided
-        rows.append((r.id, r.verdict, r.expected,
-                     f"{num(ev.estimate)} [{num(ev.ci_low)}, {num(ev.ci_high)}]" if ev else "-",
-                     num(ev.decision_p) if ev else "-", num(r.p_holm) if ev else "-",
+        head = ev.headline_estimate if ev else None
+        rows.append((r.id, r.verdict_with_holm, r.expected,
+                     interval_cell(head.estimate, head.ci_low, head.ci_high) if ev else "-",
+                     decided_by_cell(ev) if ev else "-",
+                     num(ev.decision_p) if ev else "-", holm_cell(r) if ev else "-",
                      str(ev.n_seeds) if ev else "-", f"{r.seconds:.1f}"))
     blocks += [Block("heading2", "Verdicts"),
-               Block("table", header=("id", "verdict", "expected", "estimate [CI]", "p",
-                                      "p Holm", "seeds", "time s"), rows=tuple(rows))]
+               Block("table", header=("id", "verdict", "expected", "estimate [CI]",
+                                      "decided by", "p", "p Holm", "seeds", "time s"),
+                     rows=tuple(rows))]
+    note = holm_note(s.claims.values())
+    if note:
+        blocks.append(Block("text", "estimate [CI]: the headline estimate (for a claim of "
+                                    "several statements, its headline part's); decided by: "
+                                    "the part that decided, with its own estimate when it is "
+                                    "another. " + note))
     sections: dict[str, list[ClaimRecord]] = {}
     notes: dict[str, str] = {}
     for r in s.claims.values():
@@ -261,6 +285,12 @@ def build(session: SessionRecord, benchmarks: dict | None = None) -> list[Block]
             if r.figure:
                 figure = Figure.from_dict(r.figure)
                 blocks.append(Block("figure", figure.caption, figure=figure, name=r.id))
+            if r.history:
+                blocks.append(Block("text", f"Design {r.design}; the earlier designs and what "
+                                            f"they saw:"))
+                blocks.append(Block("list", rows=tuple(
+                    f"design {h['design']}{' (loosened after its result)' if h['loosened'] else ''}"
+                    f": {h['what']}; saw: {h['saw']}" for h in r.history)))
             if r.refs:
                 blocks.append(Block("text", "References: " + "; ".join(r.refs) + "."))
     blocks += _answer(s)

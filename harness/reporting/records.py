@@ -13,15 +13,21 @@ Schema ``deepclaims-results``, version 1 (``SCHEMA_VERSION``). A results file is
   FLOPs trained at ``matmul_rate``, ``bound_ratio``: claims' wall time over that bound);
 - ``claims``: by claim id, each with
   - the declaration: ``section``, ``quote``, ``statement``, ``refs``, ``expected``, ``reason``,
-    ``deviation``, ``design``, ``namespace``, ``nodeid``, ``position`` (collection order);
+    ``deviation``, ``design``, ``history`` (earlier designs: what, saw, loosened, data seeds),
+    ``namespace``, ``nodeid``, ``position`` (collection order);
   - the outcome: ``outcome`` (pytest's word: passed, failed, xfailed, skipped, error), ``verdict``
     (the verdict words: "supported", "refuted (reversed)", "inconclusive", "not decided",
     "error"), ``skip_reason``, ``error``;
   - ``decision`` (null when nothing was decided): ``test``, ``statistic``, ``estimate``,
-    ``estimate_label``, ``ci`` ([low, high]), ``ci_level``, ``p_value`` (of the decision taken),
-    ``p_holm`` (Holm-adjusted across the session's decided claims), ``alpha``, ``min_effect``
-    (the smallest effect that matters, or the margin), ``n_seeds``, ``decided_by``,
-    ``claim_direction``;
+    ``estimate_label``, ``ci`` ([low, high]) (of the part that decided, for a combined claim),
+    ``headline`` (``part``, ``estimate_label``, ``estimate``, ``ci``: the headline part's; the
+    same numbers for a claim of one statement), ``ci_level``, ``p_value`` (of the decision
+    taken), ``p_holm`` (that decision's p, Holm-adjusted over the session's family, below),
+    ``holm`` (the family reading: ``p_supporting`` and ``p_refuting``, the claim's two one-sided
+    p-values adjusted; ``verdict``, the verdict that survives at ``family_alpha``;
+    ``family_size``, the number of one-sided tests adjusted; or ``excluded`` with the reason
+    for a published fact), ``alpha``, ``min_effect`` (the smallest effect that matters, or the
+    margin), ``n_seeds``, ``decided_by``, ``claim_direction``;
   - ``evidence``: the full evidence record, every part of a combined claim included;
   - ``sweeps``: per sweep point its grid ``values``, ``config_key``, run ``seeds``, and the
     per-seed final value of every metric (``final``);
@@ -33,6 +39,13 @@ Schema ``deepclaims-results``, version 1 (``SCHEMA_VERSION``). A results file is
     training time of the runs it trained in this session, cache hits excluded).
 
 Non-finite numbers are written as null: the file is strict JSON that any language can read.
+
+The session's family (``SessionRecord.adjust``): every claim decided on this session's runs
+contributes its two one-sided tests, Holm-adjusted together at the family alpha, so the
+probability of any wrong verdict (a false supported or a false refuted) across the session is at
+most that alpha (``stats.holm_family``). Verdicts on published numbers stay out of it. The family
+reading is recomputed whenever a session is built or read, so files written under an earlier
+rule read under this one; each claim's own verdict, at its own alpha, is never changed by it.
 """
 from __future__ import annotations
 
@@ -41,12 +54,14 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..compute import bound_ratio, flop_bound
-from ..stats import Evidence, holm
+from ..stats import Evidence, holm_family, is_published_fact
 
 SCHEMA = "deepclaims-results"
 SCHEMA_VERSION = 1
 EVIDENCE_NUMBERS = ("statistic", "estimate", "ci_low", "ci_high", "ci_level", "p_value",
                     "alpha", "min_effect", "p_against")
+NOT_IN_FAMILY = "a published fact: nothing in it is drawn in this session"
+NOT_AFTER_HOLM = "not after Holm"
 
 
 def compute_totals(records, rate: float | None) -> dict:
@@ -85,7 +100,8 @@ def evidence_from_json(record: dict) -> Evidence:
 @dataclass
 class ClaimRecord:
     """Everything the session learned about one claim. ``evidence`` and ``figure`` are plain
-    dicts (as recorded on the test report); ``p_holm`` is filled in when the session closes."""
+    dicts (as recorded on the test report); ``p_holm`` and ``holm`` (the family reading, see
+    the module docstring) are filled in by ``SessionRecord.adjust``."""
 
     id: str
     section: str = ""
@@ -96,6 +112,7 @@ class ClaimRecord:
     reason: str = ""
     deviation: str = ""
     design: int = 1
+    history: list = field(default_factory=list)
     namespace: str = ""
     nodeid: str = ""
     position: int = 0
@@ -111,10 +128,38 @@ class ClaimRecord:
                                                    "flops_trained": 0.0,
                                                    "trained_seconds": 0.0})
     p_holm: float | None = None
+    holm: dict | None = None
 
     @property
     def decided(self) -> Evidence | None:
         return evidence_from_json(self.evidence) if self.evidence else None
+
+    @property
+    def in_holm_family(self) -> bool:
+        return bool(self.holm) and "verdict" in self.holm
+
+    @property
+    def verdict_after_holm(self) -> str | None:
+        """The verdict words this claim keeps in the session's family reading; None when it is
+        not in the family (nothing decided, a published fact, or not adjusted yet)."""
+        return self.holm["verdict"] if self.in_holm_family else None
+
+    @property
+    def changed_by_holm(self) -> bool:
+        """Whether the family reading takes this claim's verdict back to inconclusive."""
+        after = self.verdict_after_holm
+        return after is not None and after != self.verdict
+
+    @property
+    def verdict_with_holm(self) -> str:
+        """The verdict words, marked when the family reading does not keep them: "supported
+        (not after Holm)", "refuted (reversed; not after Holm)"."""
+        words = self.verdict
+        if not self.changed_by_holm:
+            return words
+        if words.endswith(")"):
+            return f"{words[:-1]}; {NOT_AFTER_HOLM})"
+        return f"{words} ({NOT_AFTER_HOLM})"
 
     @property
     def verdict(self) -> str:
@@ -140,15 +185,19 @@ class ClaimRecord:
         ev = self.decided
         if ev is None:
             return None
+        head = ev.headline_estimate
         return {"test": ev.test, "statistic": ev.statistic, "estimate": ev.estimate,
                 "estimate_label": ev.estimate_label, "ci": [ev.ci_low, ev.ci_high],
+                "headline": {"part": head.part, "estimate_label": head.label,
+                             "estimate": head.estimate, "ci": [head.ci_low, head.ci_high]},
                 "ci_level": ev.ci_level, "p_value": ev.decision_p, "p_holm": self.p_holm,
-                "alpha": ev.alpha, "min_effect": ev.min_effect, "n_seeds": ev.n_seeds,
-                "decided_by": ev.decided_by, "claim_direction": ev.claim_direction}
+                "holm": self.holm, "alpha": ev.alpha, "min_effect": ev.min_effect,
+                "n_seeds": ev.n_seeds, "decided_by": ev.decided_by,
+                "claim_direction": ev.claim_direction}
 
     def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("id",
-                                                                                   "p_holm")}
+        out = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in ("id", "p_holm", "holm")}
         out["verdict"] = self.verdict
         out["decision"] = self.decision()
         return strict_json(out)
@@ -159,6 +208,7 @@ class ClaimRecord:
         values = {k: v for k, v in record.items() if k in known}
         decision = record.get("decision") or {}
         values["p_holm"] = decision.get("p_holm")
+        values["holm"] = decision.get("holm")
         rec = cls(id=claim_id, **values)
         if rec.evidence is not None:
             try:
@@ -184,13 +234,27 @@ class SessionRecord:
     matmul_rate: float | None = None
     executor: str = "local"
 
-    def adjust(self) -> None:
-        """Holm-adjust the p of every decided claim's decision across this session."""
+    def adjust(self, family_alpha: float | None = None) -> None:
+        """Read the session's claims as one family (module docstring): Holm over the supporting
+        and the refuting p-value of every claim decided on this session's runs, at
+        ``family_alpha`` (by default the smallest alpha among them), filling in each claim's
+        ``p_holm`` (its decision's adjusted p) and ``holm`` (the family reading). Published
+        facts are marked as outside the family; claims without evidence get neither."""
         decided = {cid: r.decided for cid, r in self.claims.items() if r.evidence}
-        p = {cid: (e.decision_p if math.isfinite(e.decision_p) else 1.0)
-             for cid, e in decided.items()}
-        for cid, adjusted in zip(p, holm(list(p.values())) if p else []):
-            self.claims[cid].p_holm = adjusted
+        family = {cid: e for cid, e in decided.items() if not is_published_fact(e)}
+        for cid, rec in self.claims.items():
+            rec.p_holm = None
+            rec.holm = {"excluded": NOT_IN_FAMILY} if cid in decided else None
+        if not family:
+            return
+        alpha = (family_alpha if family_alpha is not None
+                 else min(e.alpha for e in family.values()))
+        for cid, reading in zip(family, holm_family(list(family.values()), alpha=alpha)):
+            rec = self.claims[cid]
+            rec.p_holm = reading.p_decision
+            rec.holm = {"p_supporting": reading.p_supporting, "p_refuting": reading.p_refuting,
+                        "verdict": reading.verdict_words, "family_alpha": alpha,
+                        "family_size": 2 * len(family)}
 
     @property
     def totals(self) -> dict:
@@ -222,6 +286,8 @@ class SessionRecord:
             session.pop("totals", None)
             claims = {cid: ClaimRecord.from_dict(cid, rec)
                       for cid, rec in data["claims"].items()}
-            return cls(**session, claims=claims)
+            session = cls(**session, claims=claims)
         except (KeyError, TypeError, AttributeError) as err:
             raise SchemaError(f"{source}: malformed results file: {err!r}") from None
+        session.adjust()  # the family reading under this harness's rule, whoever wrote the file
+        return session

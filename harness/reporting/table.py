@@ -5,8 +5,8 @@ import math
 from typing import TYPE_CHECKING, Iterable
 
 from ..compute import bound_ratio, flop_bound
-from ..stats import INCONCLUSIVE
-from .records import ClaimRecord, SessionRecord
+from ..stats import Evidence
+from .records import NOT_AFTER_HOLM, ClaimRecord, SessionRecord
 
 if TYPE_CHECKING:
     from ..claim import ClaimSpec
@@ -27,14 +27,68 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
 
+def interval_cell(estimate: float, ci_low: float, ci_high: float) -> str:
+    return f"{num(estimate)} [{num(ci_low)}, {num(ci_high)}]"
+
+
+def decided_by_cell(ev: Evidence) -> str:
+    """The part that decided a combined claim, with its own estimate [CI] when it is not the
+    headline part (whose estimate the table shows apart)."""
+    if not ev.decided_by:
+        return "-"
+    if ev.decided_apart:
+        return f"{ev.decided_by}: {interval_cell(ev.estimate, ev.ci_low, ev.ci_high)}"
+    return ev.decided_by
+
+
+def holm_cell(r: ClaimRecord) -> str:
+    """The claim's decision p, Holm-adjusted over the session's family; ``!`` when the family
+    reading does not keep its verdict; "fact" for a published number outside the family."""
+    if r.holm is None:
+        return "-"
+    if not r.in_holm_family:
+        return "fact"
+    return num(r.p_holm) + (" !" if r.changed_by_holm else "")
+
+
+def holm_note(records: Iterable[ClaimRecord]) -> str:
+    """The sentence under a verdict table that says what ``p Holm`` adjusted, and which
+    verdicts the family reading does not keep; empty when nothing was adjusted."""
+    records = list(records)
+    family = [r for r in records if r.in_holm_family]
+    if not family:
+        return ""
+    size, alpha = family[0].holm["family_size"], family[0].holm["family_alpha"]
+    facts = [r.id for r in records if r.holm is not None and not r.in_holm_family]
+    changed = [r.id for r in family if r.changed_by_holm]
+    claims = f"{size // 2} claim{'s' if size > 2 else ''}"
+    note = (f"p: the p-value of each claim's decision; p Holm: adjusted by Holm's method over "
+            f"the {size} one-sided tests (a supporting and a refuting one per claim) of the "
+            f"{claims} judged on this session's runs, so that any wrong verdict among them has "
+            f"probability at most {alpha}"
+            + (f"; published facts are outside the family ({', '.join(facts)})" if facts
+               else "") + ". ")
+    if not changed:
+        return note + "No verdict changes under the adjustment."
+    return note + (f"! marks {len(changed)} claim(s) that would be inconclusive after "
+                   f"adjustment: {', '.join(changed)}. Their verdicts are marked "
+                   f"\"{NOT_AFTER_HOLM}\"; each claim's own verdict and outcome stand at its "
+                   f"own alpha.")
+
+
 def evidence_lines(ev, indent: str = "  ") -> list[str]:
-    """An evidence record, one line per part for combined claims."""
+    """An evidence record, one line per part for combined claims (the headline part first
+    named, when it is not the part that decided)."""
     if not isinstance(ev, dict):
         ev = ev.to_dict()
     lines = [f"{indent}{ev['test'] if 'all of' not in ev['test'] else 'all of'}: "
              f"{ev['estimate_label']} = {num(ev['estimate'])} "
              f"[{num(ev['ci_low'])}, {num(ev['ci_high'])}], p={num(ev['p_value'])}, "
              f"alpha={ev['alpha']}, smallest effect={ev['min_effect']}, seeds={ev['n_seeds']}"]
+    head = ev.get("headline") or {}
+    if head and head.get("part") != ev.get("decided_by"):
+        lines.append(f"{indent}headline: {head['estimate_label']} = "
+                     + interval_cell(*(head.get(k) for k in ("estimate", "ci_low", "ci_high"))))
     for name, part in ev.get("details", {}).items():
         if isinstance(part, dict) and "verdict" in part:
             lines.append(f"{indent}  {name}: {part['verdict']}")
@@ -42,42 +96,45 @@ def evidence_lines(ev, indent: str = "  ") -> list[str]:
     return lines
 
 
+def design_words(spec: "ClaimSpec") -> str:
+    """The design version and its history in a few words: '3 (2 earlier, 1 loosened)'."""
+    if not spec.history:
+        return str(spec.design)
+    loosened = sum(h.loosened for h in spec.history)
+    return (f"{spec.design} ({len(spec.history)} earlier"
+            + (f", {loosened} loosened)" if loosened else ")"))
+
+
 def catalog_lines(specs: Iterable["ClaimSpec"]) -> list[str]:
     rows = [[s.id, s.section, s.expected + (f" (measured {s.deviation})" if s.deviation else ""),
-             s.statement] for s in specs]
-    return table(["id", "section", "expected", "statement"], rows)
+             design_words(s), s.statement] for s in specs]
+    return table(["id", "section", "expected", "design", "statement"], rows)
 
 
 def summary_lines(records: Iterable[ClaimRecord]) -> list[str]:
-    """The verdict table. ``p`` is the p-value of the decision each claim took; ``p Holm`` the
-    same adjusted by Holm's method across the session's decided claims (``SessionRecord.adjust``);
-    a ``!`` marks a claim whose verdict would be inconclusive under that adjustment."""
+    """The verdict table. ``estimate [CI]`` is the headline estimate (a combined claim's
+    headline part); ``decided by`` names the part that decided, with its own estimate when it
+    is another part. ``p`` is the p-value of the decision each claim took; ``p Holm`` the same
+    adjusted over the session's family (``SessionRecord.adjust``): a verdict the family reading
+    does not keep reads "supported (not after Holm)" and its ``p Holm`` carries a ``!``."""
     records = sorted(records, key=lambda r: r.id)
-    body, changed, decided = [], [], 0
+    body = []
     for r in records:
         ev = r.decided
         if ev is not None:
-            decided += 1
-            est = f"{num(ev.estimate)} [{num(ev.ci_low)}, {num(ev.ci_high)}]"
-            adjusted = 1.0 if r.p_holm is None else r.p_holm
-            p, p_adj, seeds = num(ev.decision_p), num(adjusted), str(ev.n_seeds)
-            flip = ev.verdict != INCONCLUSIVE and adjusted >= ev.alpha
-            if flip:
-                changed.append(r.id)
-            p_adj += " !" if flip else ""
-            part = ev.decided_by or "-"
+            head = ev.headline_estimate
+            est = interval_cell(head.estimate, head.ci_low, head.ci_high)
+            p, p_adj, seeds = num(ev.decision_p), holm_cell(r), str(ev.n_seeds)
+            part = decided_by_cell(ev)
         else:
             est, p, p_adj, seeds, part = "-", "-", "-", "-", "-"
-        body.append([r.id, r.verdict, r.expected, r.outcome, part, est, p, p_adj, seeds,
-                     f"{r.seconds:.1f}s"])
+        body.append([r.id, r.verdict_with_holm, r.expected, r.outcome, part, est, p, p_adj,
+                     seeds, f"{r.seconds:.1f}s"])
     lines = table(["id", "verdict", "expected", "outcome", "decided by", "estimate [CI]", "p",
                    "p Holm", "seeds", "time"], body)
-    if decided:
-        lines.append(f"p: the p-value of each claim's decision; p Holm: adjusted across the "
-                     f"{decided} decided claims of this session (Holm). "
-                     + (f"! marks {len(changed)} claim(s) that would be inconclusive after "
-                        f"adjustment: {', '.join(changed)}." if changed else
-                        "No verdict changes under the adjustment."))
+    note = holm_note(records)
+    if note:
+        lines.append(note)
     for r in records:
         if r.skip_reason:
             lines.append(f"{r.id}: {r.skip_reason}")
