@@ -185,18 +185,22 @@ class StackedModel:
         var = h.var(dim=dims, keepdim=True, unbiased=False)
         return (h - mean) * torch.rsqrt(var + 1e-5)
 
-    def hidden_layers(self, params: Params, x: torch.Tensor) -> list[torch.Tensor]:
+    def hidden_layers(self, params: Params, x: torch.Tensor, *,
+                      before_activation: bool = False) -> list[torch.Tensor]:
         """Every hidden layer's output (after its activation and any skip connection), each
-        flattened to (S, B, features): what a probe reads."""
+        flattened to (S, B, features): what a probe reads. With ``before_activation``, each
+        layer's pre-activation instead (after any normalization, before the non-linearity):
+        what a threshold-invariant measure of a unit reads."""
         hidden: list[torch.Tensor] = []
+        pre: list[torch.Tensor] | None = [] if before_activation else None
         if self.spec.kind == "mlp":
-            self._mlp(params, x, hidden)
+            self._mlp(params, x, hidden, pre)
         else:
-            self._cnn(params, x, hidden)
-        return hidden
+            self._cnn(params, x, hidden, pre)
+        return hidden if pre is None else pre
 
-    def _mlp(self, params: Params, x: torch.Tensor,
-             hidden: list[torch.Tensor] | None = None) -> torch.Tensor:
+    def _mlp(self, params: Params, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
+             pre: list[torch.Tensor] | None = None) -> torch.Tensor:
         s = self.spec
         h = x.flatten(start_dim=x.dim() - len(self.input_shape))
         for i in range(s.depth + 1):
@@ -204,15 +208,18 @@ class StackedModel:
             z = torch.baddbmm(b, h, w) if h.dim() == 3 else torch.matmul(h, w) + b
             if i == s.depth:
                 return z
-            z = self.act(self._normalize(z, (-1,)))
+            z = self._normalize(z, (-1,))
+            if pre is not None:
+                pre.append(z)
+            z = self.act(z)
             h = h + z if (s.residual and h.shape[-1] == z.shape[-1] and i > 0) else z
             if hidden is not None:
                 n_seeds = params[f"layer{i}.weight"].shape[0]
                 hidden.append(h if h.dim() == 3 else h.unsqueeze(0).expand(n_seeds, *h.shape))
         raise AssertionError("unreachable")
 
-    def _cnn(self, params: Params, x: torch.Tensor,
-             hidden: list[torch.Tensor] | None = None) -> torch.Tensor:
+    def _cnn(self, params: Params, x: torch.Tensor, hidden: list[torch.Tensor] | None = None,
+             pre: list[torch.Tensor] | None = None) -> torch.Tensor:
         s = self.spec
         n_seeds = params["head.weight"].shape[0]
         in_dims = len(self.input_shape)
@@ -232,6 +239,8 @@ class StackedModel:
             if s.norm != "none":
                 z4 = z.reshape(batch, n_seeds, s.width, -1)
                 z = self._normalize(z4, (2, 3)).reshape(z.shape)
+            if pre is not None:
+                pre.append(z.reshape(batch, n_seeds, -1).transpose(0, 1))
             z = self.act(z)
             h = h + z if (s.residual and stride == 1 and h.shape == z.shape) else z
             if hidden is not None:

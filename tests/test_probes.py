@@ -74,3 +74,35 @@ def test_probing_a_run_and_its_initialization(tiny_config):
         assert all(0.0 <= f <= 1.0 for f in probe["selective_fraction"][1:])
     assert trained["probe_error"][0] == init["probe_error"][0]  # the input is the input
     assert trained["probe_error"][1:] != init["probe_error"][1:]
+
+
+def test_preferred_class_auroc_is_the_mann_whitney_probability_by_brute_force():
+    from harness.probes import preferred_class_auroc
+    gen = torch.Generator().manual_seed(3)
+    y_train, y_test = torch.randint(0, 3, (60,), generator=gen), torch.randint(0, 3, (40,),
+                                                                                generator=gen)
+    shift = torch.tensor([1.5, 0.0, -1.0]).double()
+    train = torch.randn(60, 2, generator=gen).double() + shift[y_train][:, None]
+    test = torch.round(torch.randn(40, 2, generator=gen).double() + shift[y_test][:, None],
+                       decimals=1)  # ties, as ReLU zeros give
+    got = preferred_class_auroc(train, y_train, test, y_test, 3)
+    for unit in range(2):
+        own, rest = test[y_test == 0, unit], test[y_test != 0, unit]  # class 0 is preferred
+        pairs = (own[:, None] > rest[None, :]).double() + 0.5 * (own[:, None] == rest[None, :])
+        assert float(got[unit]) == pytest.approx(float(pairs.mean()))
+
+
+def test_auroc_ignores_thresholds_where_the_class_selectivity_index_rises_with_sparsity():
+    """The referee's counterexample: the same unit with its bias lowered by 0.5 SD fires more
+    sparsely; Morcos's index rises, the pre-activation AUROC cannot move."""
+    from harness.probes import class_selectivity, preferred_class_auroc
+    gen = torch.Generator().manual_seed(4)
+    y = torch.randint(0, 10, (4000,), generator=gen)
+    z = torch.randn(4000, 64, generator=gen).double() + 0.3 * (y[:, None] == torch.arange(64)[
+        None, :] % 10).double()
+    lowered = z - 0.5
+    index_before = class_selectivity(torch.relu(z), y, 10)[0].mean()
+    index_after = class_selectivity(torch.relu(lowered), y, 10)[0].mean()
+    assert index_after > index_before + 0.03
+    assert torch.equal(preferred_class_auroc(z, y, z, y, 10),
+                       preferred_class_auroc(lowered * 3.0, y, lowered * 3.0, y, 10))
