@@ -504,3 +504,18 @@ def test_to_html_escapes_text():
     from harness.reporting.document import Block
     page = to_html([Block("heading1", "<b>&"), Block("text", 'a "quote" <script>')], {})
     assert "<b>&amp;" not in page and "&lt;b&gt;&amp;" in page and "&lt;script&gt;" in page
+
+
+def test_a_claims_own_note_with_a_verdict_is_not_read_as_a_part():
+    """A claim may record a contrast it shows ({"verdict": ..., "estimate": ...}) in its
+    evidence's details; the table, the report and the comparison read only real parts."""
+    from harness.reporting.document import _parts
+    from harness.reporting.records import ClaimRecord, is_part
+    from harness.reporting.table import evidence_lines
+    from harness.stats import exceeds
+    ev = exceeds([0.3, 0.31, 0.29], 0.0, min_effect=0.1, alpha=0.01)
+    ev.details["first layer (contrast, same rule)"] = {"verdict": "refuted", "estimate": -0.01}
+    record = ev.to_dict()
+    assert not is_part(record["details"]["first layer (contrast, same rule)"])
+    assert evidence_lines(ev)  # no KeyError
+    assert _parts(ClaimRecord(id="R3-x", evidence=record)) is None

@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..stats import ABOVE, BELOW, WITHIN
-from .records import ClaimRecord, SessionRecord, evidence_from_json
+from .records import ClaimRecord, SessionRecord, evidence_from_json, is_part
 from .table import num, table
 
 NOISE_OF_MIN_EFFECT = 0.1
@@ -65,7 +65,7 @@ def _leaves(evidence: dict, path: str = "") -> dict[str, dict]:
     """Every evidence record in a (possibly combined) evidence tree, by its path of part names."""
     out = {path or "(claim)": evidence}
     for name, part in (evidence.get("details") or {}).items():
-        if isinstance(part, dict) and "verdict" in part and "estimate" in part:
+        if is_part(part):
             out.update(_leaves(part, f"{path} / {name}" if path else name))
     return out
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..stats import SUPPORTED
 from .benchmarks import performance_rows
 from .figures import Figure, render_png
-from .records import ClaimRecord, SessionRecord
+from .records import ClaimRecord, SessionRecord, is_part
 from .saved import write_json
 from .table import (COMPUTE_HEADER, compute_rows, decided_by_cell, holm_cell, holm_note,
                     interval_cell, num)
@@ -119,7 +119,7 @@ def _parts(r: ClaimRecord) -> Block | None:
 
     def walk(record: dict, path: str) -> None:
         for name, part in (record.get("details") or {}).items():
-            if isinstance(part, dict) and "verdict" in part and "estimate" in part:
+            if is_part(part):
                 where = f"{path} / {name}" if path else name
                 words = part["verdict"] + (f" ({part['refuted_as']})"
                                            if part.get("refuted_as") else "")

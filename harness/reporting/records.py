@@ -97,6 +97,17 @@ def evidence_from_json(record: dict) -> Evidence:
     return Evidence.from_dict(values)
 
 
+# What makes an entry of an evidence record's details one of its parts (an Evidence record of
+# a combined claim), not a note of the claim's own that happens to carry a verdict.
+PART_KEYS = frozenset({"verdict", "refuted_as", "estimate_label", "estimate", "ci_low",
+                       "ci_high"})
+
+
+def is_part(value) -> bool:
+    """Whether a details entry is a combined claim's part (``PART_KEYS``)."""
+    return isinstance(value, dict) and PART_KEYS <= value.keys()
+
+
 @dataclass
 class ClaimRecord:
     """Everything the session learned about one claim. ``evidence`` and ``figure`` are plain

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..compute import bound_ratio, flop_bound
 from ..stats import Evidence
-from .records import NOT_AFTER_HOLM, ClaimRecord, SessionRecord
+from .records import NOT_AFTER_HOLM, ClaimRecord, SessionRecord, is_part
 
 if TYPE_CHECKING:
     from ..claim import ClaimSpec
@@ -90,7 +90,7 @@ def evidence_lines(ev, indent: str = "  ") -> list[str]:
         lines.append(f"{indent}headline: {head['estimate_label']} = "
                      + interval_cell(*(head.get(k) for k in ("estimate", "ci_low", "ci_high"))))
     for name, part in ev.get("details", {}).items():
-        if isinstance(part, dict) and "verdict" in part:
+        if is_part(part):
             lines.append(f"{indent}  {name}: {part['verdict']}")
             lines += evidence_lines(part, indent + "    ")
     return lines
