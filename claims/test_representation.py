@@ -170,9 +170,9 @@ def test_a_network_learns_the_encoding_itself(sweep, budget, decide):
 
 # --- selective units (R3) -----------------------------------------------------------------------
 # The width-128 network of the shared width sweep (one hidden layer of 128 ReLU units, Adam 1e-3,
-# 4000 steps on MNIST-1D 4000 / 12 000): its units' class selectivity on the test split at the
-# solution and at the initialization the same seed drew (``harness.probes``). The CNN's units
-# (R4's runs) are shown beside it, not decided: a pilot found them no more selective trained.
+# 4000 steps on MNIST-1D 4000 / 12 000) and the CNN of the shared CNN sweep: their units'
+# preferred-class AUROC on the test split at the solution and at the initialization the same
+# seed drew (``harness.probes.unit_selectivity``). Both are decided (design 2).
 SELECTIVITY_WIDTH = 128
 SELECTIVITY_EFFECT = 0.02  # of the units' mean preferred-class AUROC (0.5: no selectivity)
 SELECTIVITY_SEEDS = {"quick": 6, "standard": 6, "full": 12}

@@ -34,7 +34,20 @@ def test_power_iteration_finds_the_largest_eigenvalue_of_the_hessian():
     eigenvalues = torch.linalg.eigvalsh(hessian)
     assert eigenvalues.min().abs() > eigenvalues.max()  # a saddle: the second pass is needed
     top = float(eigenvalues.max())
-    found = sharpness(TINY, model_double, seed=1, iterations=2000)
-    assert abs(found["lambda_max"] - top) < 0.02 * top  # the stopping rule: 0.1 % per step
+    found = sharpness(TINY, model_double, seed=1)
+    assert abs(found["lambda_max"] - top) < 1e-3 * top
     assert found["stability_limit"] == 2 / found["lambda_max"]
-    assert found["iterations"] < 4000
+    assert found["hessian_vector_products"] < len(flat) * 10
+
+
+def test_sharpness_agrees_across_start_vectors_on_a_real_net():
+    """The failure of the power iteration it replaced: on some starts it stopped 3-8× low."""
+    from harness.config import DataSpec
+    config = TINY.with_values(**{"model.width": 32, "model.activation": "relu",
+                                 "data": DataSpec(name="mnist1d", n_train=400, n_test=100,
+                                                  seed=5)})
+    data = cached_dataset(config.data, "cpu", None)
+    model = build_model(config.model, data.input_shape, data.n_outputs)
+    params = {k: v[0] for k, v in model.init([torch_generator(2)], "cpu").items()}
+    found = [sharpness(config, params, seed=s)["lambda_max"] for s in range(4)]
+    assert max(found) - min(found) < 1e-3 * max(found)
