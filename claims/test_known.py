@@ -171,6 +171,21 @@ def depth_lowers_test_error(errors_by_depth, depths: Sequence[int] = DEPTHS) -> 
                  alpha=0.01, points=list(depths), what="test error at depth")
 
 
+def by_init(he, default) -> dict[str, dict]:
+    """Test and training error by depth for the two init arms of a depth sweep (details)."""
+    return {f"{metric}_by_depth": {"he": by_depth(he, metric), "default": by_depth(default, metric)}
+            for metric in ("test_error", "train_error")}
+
+
+def depth_panels(he, default) -> tuple[Panel, ...]:
+    """Test (solid) and training (dashed) error by depth, one panel per init arm."""
+    return tuple(Panel.of("hidden layers (depth)", "error", DEPTHS,
+                          {"test error": arm.metric("test_error"),
+                           "training error": arm.metric("train_error")},
+                          dashed=("training error",), title=title)
+                 for arm, title in ((he, "He init (judged)"), (default, "PyTorch default init")))
+
+
 def by_depth(runs, metric: str) -> dict[str, float]:
     return {str(v): float(np.mean(m)) for v, m in zip(runs.values("model.depth"),
                                                       runs.metric(metric))}
@@ -220,20 +235,12 @@ def test_deeper_plain_networks_perform_better(sweep, budget, decide):
                  shared_as=DEPTH_SWEEP)
     he, default = runs.where(model__init="he"), runs.where(model__init="default")
     ev = depth_lowers_test_error(he.metric("test_error"))
-    ev.details.update(
-        test_error_by_depth={"he": by_depth(he, "test_error"),
-                             "default": by_depth(default, "test_error")},
-        train_error_by_depth={"he": by_depth(he, "train_error"),
-                              "default": by_depth(default, "train_error")})
+    ev.details.update(by_init(he, default))
     decide(ev, figure=Figure(
         "Plain MLPs: test error rises past two or three hidden layers with either init; with He "
         "init every deep net fits its training set (overfitting), with the default init deep "
         "nets also train worse (degradation). " + Figure.BANDS,
-        tuple(Panel.of("hidden layers (depth)", "error", DEPTHS,
-                       {"test error": arm.metric("test_error"),
-                        "training error": arm.metric("train_error")},
-                       dashed=("training error",), title=title)
-              for arm, title in ((he, "He init (judged)"), (default, "PyTorch default init")))))
+        depth_panels(he, default)))
 
 
 @claim("K1-depth-residual", section=f"{SECTION} 1",
@@ -287,20 +294,12 @@ def test_deeper_residual_networks_perform_better(sweep, budget, decide):
                  shared_as=DEPTH_SWEEP)
     he, default = runs.where(model__init="he"), runs.where(model__init="default")
     ev = depth_lowers_test_error(he.metric("test_error"))
-    ev.details.update(
-        test_error_by_depth={"he": by_depth(he, "test_error"),
-                             "default": by_depth(default, "test_error")},
-        train_error_by_depth={"he": by_depth(he, "train_error"),
-                              "default": by_depth(default, "train_error")})
+    ev.details.update(by_init(he, default))
     decide(ev, figure=Figure(
         "Residual MLPs by depth: with He init (decided, the init of K1-depth's plain nets) "
         "deeper nets fit their training sets and overfit; with PyTorch's default init "
         "(shown) test error falls with depth. " + Figure.BANDS,
-        tuple(Panel.of("hidden layers (depth)", "error", DEPTHS,
-                       {"test error": arm.metric("test_error"),
-                        "training error": arm.metric("train_error")},
-                       dashed=("training error",), title=title)
-              for arm, title in ((he, "He init (judged)"), (default, "PyTorch default init")))))
+        depth_panels(he, default)))
 
 
 def errors_over_training(arms: dict) -> Panel:
